@@ -1,0 +1,107 @@
+//! nginx/Apache access logs in common or combined layout (optionally vhost-prefixed):
+//! `203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 502 166 "-" "UA"`.
+//! The status is what clients got; it later confirms a 5xx.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::record::{Fields, Level, Stamp};
+use super::time::{digits, hms, month_from_abbr, naive};
+use super::Head;
+
+pub fn head(line: &str) -> Option<Head> {
+    let open = line.find(" [")?;
+    // `client ident user` or `vhost client ident user` before the stamp.
+    let prefix: Vec<&str> = line[..open].split(' ').collect();
+    if !(3..=4).contains(&prefix.len()) || prefix.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let b = &line.as_bytes()[open + 2..];
+    // dd/Mon/yyyy:HH:MM:SS +zzzz]
+    if b.len() < 28 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' || b[26] != b']' {
+        return None;
+    }
+    let day = digits(b, 2)?;
+    let month = month_from_abbr(&b[3..])?;
+    let year = digits(&b[7..], 4)?;
+    let t = hms(&b[12..])?;
+    let sign = match b[21] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset = i64::from(digits(&b[22..], 2)? * 3600 + digits(&b[24..], 2)? * 60) * sign;
+    let local = naive(year as i32, month, day, t, 0)?;
+    let utc = Utc.from_utc_datetime(&(local - Duration::seconds(offset)));
+    let rest = &line[open + 2 + 27..];
+    let rest = rest.strip_prefix(" \"")?;
+    let mut fields: Fields = vec![("client".into(), prefix[prefix.len() - 3].to_string())];
+    if prefix.len() == 4 {
+        fields.push(("host".into(), prefix[0].to_string()));
+    }
+    // The request line may hold quotes of its own: the status follows the last `" NNN `.
+    let (request, status) = request_and_status(rest)?;
+    fields.push(("request".into(), request.to_string()));
+    fields.push(("status".into(), status.to_string()));
+    let level = match status {
+        500..=599 => Level::Error,
+        400..=499 => Level::Warn,
+        _ => Level::Info,
+    };
+    Some(Head {
+        time: Some(Stamp::new(utc, 0, true)),
+        level: Some(level),
+        message_at: 0,
+        fields,
+    })
+}
+
+/// Splits `GET / HTTP/1.1" 502 166 …` into the request and the status.
+fn request_and_status(rest: &str) -> Option<(&str, u16)> {
+    let mut search = rest;
+    let mut consumed = 0;
+    while let Some(i) = search.find("\" ") {
+        let after = &search[i + 2..];
+        let b = after.as_bytes();
+        if b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit) && b.get(3).is_none_or(|&c| c == b' ') {
+            let status = after[..3].parse().ok()?;
+            return Some((&rest[..consumed + i], status));
+        }
+        consumed += i + 2;
+        search = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::record::field;
+
+    #[test]
+    fn combined_line() {
+        let line = r#"203.0.113.7 - - [24/Nov/2026:11:00:01 +0100] "GET /cart HTTP/2.0" 502 166 "-" "Mozilla/5.0""#;
+        let h = head(line).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01Z");
+        assert_eq!(field(&h.fields, "status"), Some("502"));
+        assert_eq!(field(&h.fields, "client"), Some("203.0.113.7"));
+        assert_eq!(field(&h.fields, "request"), Some("GET /cart HTTP/2.0"));
+        assert_eq!(h.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn vhost_prefix_common_log_and_quotes_in_request() {
+        let line = r#"shop.example.com:443 198.51.100.2 - bob [24/Nov/2026:10:00:01 -0500] "GET /a"b HTTP/1.1" 404 12"#;
+        let h = head(line).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-11-24T15:00:01Z");
+        assert_eq!(field(&h.fields, "host"), Some("shop.example.com:443"));
+        assert_eq!(field(&h.fields, "request"), Some(r#"GET /a"b HTTP/1.1"#));
+        assert_eq!(field(&h.fields, "status"), Some("404"));
+    }
+
+    #[test]
+    fn damaged_lines() {
+        assert!(head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01] "GET /" 200 1"#).is_none());
+        assert!(head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" abc"#).is_none());
+        assert!(head("[Tue Nov 24 10:00:01 2026] [error] x").is_none());
+    }
+}

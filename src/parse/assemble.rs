@@ -1,0 +1,407 @@
+//! The assembler turns physical lines into records: it unwraps container envelopes,
+//! recognises entry starts (primary format first, then every other, for mixed streams),
+//! joins continuation lines and docker partial messages, and makes every line land in
+//! exactly one record — an `unknown` one when no format knows it.
+
+use std::sync::Arc;
+
+use super::docker::{self, Envelope};
+use super::record::{Fields, Level, Record};
+use super::time::TimeCtx;
+use super::{any_text_head, journal, nginx, text_head, Format};
+
+/// Continuation lines joined to one entry at most; later ones become `unknown` records,
+/// so one stray timestamp cannot swallow a file.
+pub const MAX_CONTINUATION_LINES: u32 = 5000;
+
+/// An entry still open to continuation lines or partial-message pieces.
+struct Pending {
+    record: Record,
+    /// Stream or service: continuations never cross it.
+    key: Option<String>,
+    /// A docker json-file partial: the next piece of the same stream completes it.
+    partial: bool,
+}
+
+/// Reads one input's lines into records. Feed it with [`Assembler::push`], end with [`Assembler::finish`].
+pub struct Assembler {
+    file: Arc<str>,
+    primary: Format,
+    forced: bool,
+    ctx: TimeCtx,
+    next_line: u64,
+    offset: u64,
+    pending: Option<Pending>,
+}
+
+impl Assembler {
+    /// `forced` (from `--format`) reads every line as `primary` only.
+    pub fn new(file: Arc<str>, primary: Format, forced: bool, ctx: TimeCtx) -> Assembler {
+        Assembler {
+            file,
+            primary,
+            forced,
+            ctx,
+            next_line: 1,
+            offset: 0,
+            pending: None,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.primary
+    }
+
+    /// One physical line, without its `\n`; `consumed` counts the bytes it took, terminator included.
+    pub fn push(&mut self, raw: &[u8], consumed: u64, sink: &mut impl FnMut(Record)) {
+        let line_no = self.next_line;
+        let offset = self.offset;
+        self.next_line += 1;
+        self.offset += consumed;
+        let decoded = String::from_utf8_lossy(raw);
+        let text = decoded.strip_suffix('\r').unwrap_or(&decoded);
+        let at = Span { line_no, offset, consumed };
+
+        if self.pending.as_ref().is_some_and(|p| p.partial) && self.continue_partial(text, at, sink) {
+            return;
+        }
+        if let Some((envelope, format, level)) = self.envelope(text) {
+            self.push_envelope(envelope, format, level, at, sink);
+            return;
+        }
+        if let Some((format, head)) = self.text_head(text) {
+            self.flush(sink);
+            let message = text[head.message_at..].to_string();
+            let record = self.record(at, format, None, head.time, head.level, message, head.fields);
+            self.pending = Some(Pending { record, key: None, partial: false });
+            return;
+        }
+        if self.continues(None, at) {
+            self.append(text, at);
+            return;
+        }
+        self.flush(sink);
+        let record = self.record(at, Format::Unknown, None, None, None, text.to_string(), Fields::new());
+        sink(record);
+    }
+
+    /// Emits the entry still open.
+    pub fn finish(&mut self, sink: &mut impl FnMut(Record)) {
+        self.flush(sink);
+    }
+
+    fn envelope<'a>(&self, text: &'a str) -> Option<(Envelope<'a>, Format, Option<Level>)> {
+        let allowed = |f: Format| !self.forced || self.primary == f;
+        if text.starts_with('{') {
+            if allowed(Format::Journal) {
+                if let Some((e, level)) = journal::json_entry(text) {
+                    return Some((e, Format::Journal, level));
+                }
+            }
+            if allowed(Format::DockerJson) {
+                if let Some(e) = docker::json_file(text) {
+                    return Some((e, Format::DockerJson, None));
+                }
+            }
+        }
+        if allowed(Format::DockerCompose) {
+            if let Some(e) = docker::compose(text) {
+                return Some((e, Format::DockerCompose, None));
+            }
+        }
+        if allowed(Format::DockerTimestamps) {
+            if let Some(e) = docker::timestamps(text) {
+                return Some((e, Format::DockerTimestamps, None));
+            }
+        }
+        if allowed(Format::Journal) && journal::is_marker(text) {
+            let e = Envelope {
+                time: None,
+                payload: text.into(),
+                fields: Fields::new(),
+                key: String::new(),
+                partial: false,
+            };
+            return Some((e, Format::Journal, None));
+        }
+        None
+    }
+
+    fn push_envelope(
+        &mut self,
+        envelope: Envelope<'_>,
+        format: Format,
+        level: Option<Level>,
+        at: Span,
+        sink: &mut impl FnMut(Record),
+    ) {
+        let payload = envelope.payload.as_ref();
+        let inner = any_text_head(None, payload, &self.ctx);
+        // A compose line without a stamp of its own continues its service's entry.
+        if inner.is_none()
+            && envelope.time.is_none()
+            && format == Format::DockerCompose
+            && self.continues(Some(&envelope.key), at)
+        {
+            self.append(payload, at);
+            return;
+        }
+        self.flush(sink);
+        let mut fields = envelope.fields;
+        let (inner_format, time, level, message) = match inner {
+            Some((f, head)) => {
+                fields.extend(head.fields);
+                let time = envelope.time.or(head.time);
+                (Some(f), time, head.level.or(level), payload[head.message_at..].to_string())
+            }
+            None => (None, envelope.time, level, payload.to_string()),
+        };
+        let record = self.record(at, format, inner_format, time, level, message, fields);
+        let open = envelope.partial || (format == Format::DockerCompose && envelope.time.is_none());
+        if open {
+            self.pending = Some(Pending {
+                record,
+                key: Some(envelope.key),
+                partial: envelope.partial,
+            });
+        } else {
+            self.finalize_and_emit(record, sink);
+        }
+    }
+
+    /// The next piece of a docker partial message: joined without a separator.
+    fn continue_partial(&mut self, text: &str, at: Span, sink: &mut impl FnMut(Record)) -> bool {
+        let Some(piece) = docker::json_file(text) else {
+            return false;
+        };
+        let pending = self.pending.as_mut().expect("checked by the caller");
+        if pending.key.as_deref() != Some(piece.key.as_str()) {
+            return false;
+        }
+        pending.record.message.push_str(&piece.payload);
+        pending.record.lines += 1;
+        pending.record.len += at.consumed;
+        if piece.partial {
+            return true;
+        }
+        // Whole again: read the joined payload with the inner formats.
+        let mut done = self.pending.take().expect("present").record;
+        if let Some((f, head)) = any_text_head(None, &done.message, &self.ctx) {
+            done.inner = Some(f);
+            done.time = done.time.or(head.time);
+            done.level = head.level;
+            done.fields.extend(head.fields);
+            done.message = done.message[head.message_at..].to_string();
+        }
+        self.finalize_and_emit(done, sink);
+        true
+    }
+
+    fn text_head(&self, text: &str) -> Option<(Format, super::Head)> {
+        if self.forced {
+            return text_head(self.primary, text, &self.ctx).map(|h| (self.primary, h));
+        }
+        any_text_head(Some(self.primary), text, &self.ctx)
+    }
+
+    /// Whether a line without a stamp of its own joins the open entry.
+    fn continues(&self, key: Option<&String>, _at: Span) -> bool {
+        let Some(p) = &self.pending else {
+            return false;
+        };
+        !p.partial
+            && p.key.as_ref() == key
+            && p.record.format.takes_continuations()
+            && p.record.lines < MAX_CONTINUATION_LINES
+    }
+
+    fn append(&mut self, text: &str, at: Span) {
+        let p = self.pending.as_mut().expect("continues() checked it");
+        if !text.trim().is_empty() {
+            p.record.message.push('\n');
+            p.record.message.push_str(text);
+        }
+        p.record.lines += 1;
+        p.record.len += at.consumed;
+    }
+
+    fn flush(&mut self, sink: &mut impl FnMut(Record)) {
+        if let Some(p) = self.pending.take() {
+            self.finalize_and_emit(p.record, sink);
+        }
+    }
+
+    fn finalize_and_emit(&self, mut record: Record, sink: &mut impl FnMut(Record)) {
+        // A FastCGI stderr entry carries nginx's `, client: …` context on its last line.
+        if record.lines > 1
+            && record.is_format(Format::NginxError)
+            && !record.fields.iter().any(|(k, _)| k == "client")
+        {
+            let last = record.message.rsplit('\n').next().unwrap_or("").to_string();
+            nginx::context_fields(&last, &mut record.fields);
+        }
+        sink(record);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        at: Span,
+        format: Format,
+        inner: Option<Format>,
+        time: Option<super::Stamp>,
+        level: Option<Level>,
+        message: String,
+        mut fields: Fields,
+    ) -> Record {
+        if let Some(f) = inner {
+            fields.push(("inner_format".into(), f.name().to_string()));
+        }
+        Record {
+            file: Arc::clone(&self.file),
+            line: at.line_no,
+            lines: 1,
+            offset: at.offset,
+            len: at.consumed,
+            format,
+            inner,
+            time,
+            level,
+            message,
+            fields,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Span {
+    line_no: u64,
+    offset: u64,
+    consumed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::detect_format;
+
+    /// Runs text through detection and the assembler, as the app does.
+    pub fn assemble(text: &str) -> Vec<Record> {
+        let ctx = TimeCtx::default();
+        let format = detect_format(text.lines(), &ctx);
+        let mut asm = Assembler::new("t.log".into(), format, false, ctx);
+        let mut out = Vec::new();
+        let mut sink = |r| out.push(r);
+        for piece in text.split_inclusive('\n') {
+            let line = piece.strip_suffix('\n').unwrap_or(piece);
+            asm.push(line.as_bytes(), piece.len() as u64, &mut sink);
+        }
+        asm.finish(&mut sink);
+        out
+    }
+
+    fn covers_every_line_once(text: &str, records: &[Record]) {
+        let total = text.split_inclusive('\n').count() as u64;
+        let mut next = 1;
+        for r in records {
+            assert_eq!(r.line, next, "records must tile the file: {records:#?}");
+            next += u64::from(r.lines);
+        }
+        assert_eq!(next, total + 1);
+        assert_eq!(records.iter().map(|r| r.len).sum::<u64>(), text.len() as u64);
+    }
+
+    #[test]
+    fn nginx_fastcgi_trace_is_one_record_with_context() {
+        let text = "2026/11/24 10:00:01 [error] 811#811: *3 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Exception: boom in /var/www/html/index.php:3\nStack trace:\n#0 {main}\n  thrown in /var/www/html/index.php on line 3\" while reading response header from upstream, client: 203.0.113.7, server: example.com, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"example.com\"\n2026/11/24 10:00:02 [error] 811#811: *4 open() \"/x\" failed (2: No such file or directory)\n";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].lines, 4);
+        assert!(records[0].message.contains("  thrown in"));
+        assert_eq!(crate::parse::field(&records[0].fields, "client"), Some("203.0.113.7"));
+    }
+
+    #[test]
+    fn php_errorlog_trace_and_leading_garbage() {
+        let text = "#1 {main}\n[24-Nov-2026 10:00:01 UTC] PHP Fatal error:  Uncaught PDOException: SQLSTATE[HY000] [2002] Connection refused in /var/www/db.php:5\nStack trace:\n#0 /var/www/db.php(5): PDO->__construct()\n#1 {main}\n  thrown in /var/www/db.php on line 5\n[24-Nov-2026 10:00:02 UTC] PHP Warning:  x in /a.php on line 1";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records[0].format, Format::Unknown);
+        assert_eq!(records[1].lines, 5);
+        assert_eq!(records[2].format, Format::PhpErrorlog);
+    }
+
+    #[test]
+    fn docker_partials_are_joined_and_inner_format_parsed() {
+        let text = concat!(
+            r#"{"log":"2026/11/24 10:00:01 [error] 29#29: *3 upstream timed ","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#, "\n",
+            r#"{"log":"out (110: Operation timed out)\n","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#, "\n",
+            r#"{"log":"plain app output\n","stream":"stdout","time":"2026-11-24T10:00:06Z"}"#, "\n",
+            "not json at all\n",
+        );
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0].lines, 2);
+        assert_eq!(records[0].inner, Some(Format::NginxError));
+        assert_eq!(records[0].message, "*3 upstream timed out (110: Operation timed out)".replacen("*3 ", "", 1));
+        // The docker stamp wins over nginx's own.
+        assert_eq!(records[0].time.unwrap().to_string(), "2026-11-24T10:00:05.5Z");
+        assert_eq!(records[1].format, Format::DockerJson);
+        assert_eq!(records[1].inner, None);
+        assert_eq!(records[2].format, Format::Unknown);
+    }
+
+    #[test]
+    fn compose_services_never_share_continuations() {
+        let text = "php-1  | NOTICE: PHP message: PHP Fatal error:  Uncaught Error: x in /a.php:7\nweb-1  | 2026/11/24 10:00:01 [error] 29#29: y\nphp-1  | Stack trace:\nphp-1  | #0 {main}\n";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0].inner, Some(Format::PhpFpm));
+        assert_eq!(records[1].inner, Some(Format::NginxError));
+        assert_eq!(records[2].lines, 2, "trace pieces without an open entry of their service join each other");
+    }
+
+    #[test]
+    fn mixed_stream_reads_each_line_in_its_own_format() {
+        let text = "2026/11/24 10:00:01 [error] 1#1: *1 connect() failed (111: Connection refused)\n203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 502 157 \"-\" \"curl\"\nnginx: [emerg] host not found in upstream \"php\" in /etc/nginx/conf.d/default.conf:3\n";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        let formats: Vec<Format> = records.iter().map(|r| r.format).collect();
+        assert_eq!(formats, [Format::NginxError, Format::Access, Format::NginxError]);
+    }
+
+    #[test]
+    fn crlf_invalid_utf8_and_missing_final_newline() {
+        let bytes: &[u8] = b"2026/11/24 10:00:01 [error] 1#1: caf\xe9\r\n\x00\x00\x00\r\nplain";
+        let ctx = TimeCtx::default();
+        let mut asm = Assembler::new("t".into(), Format::NginxError, false, ctx);
+        let mut out = Vec::new();
+        let mut sink = |r| out.push(r);
+        let mut offset = 0;
+        for piece in bytes.split_inclusive(|&b| b == b'\n') {
+            let line = piece.strip_suffix(b"\n").unwrap_or(piece);
+            asm.push(line, piece.len() as u64, &mut sink);
+            offset += piece.len();
+        }
+        asm.finish(&mut sink);
+        assert_eq!(offset, bytes.len());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].lines, 3);
+        assert_eq!(out[0].message, "caf\u{fffd}\n\0\0\0\nplain");
+    }
+
+    #[test]
+    fn runaway_continuations_are_capped() {
+        let mut text = String::from("2026/11/24 10:00:01 [error] 1#1: start\n");
+        for _ in 0..MAX_CONTINUATION_LINES + 10 {
+            text.push_str("junk\n");
+        }
+        let records = assemble(&text);
+        covers_every_line_once(&text, &records);
+        assert_eq!(records[0].lines, MAX_CONTINUATION_LINES);
+        assert_eq!(records.len(), 12);
+    }
+}

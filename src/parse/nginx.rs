@@ -1,0 +1,204 @@
+//! nginx `error.log`: `YYYY/MM/DD HH:MM:SS [level] PID#TID: *CONN message, client: …`.
+//! Also the stderr form `nginx: [emerg] …` and a pasted line that lost its date.
+//! FastCGI stderr continuation lines are joined by the assembler, not here.
+
+use super::record::{Fields, Level};
+use super::time::{digits, hms, naive, TimeCtx};
+use super::Head;
+
+/// Trailing context keys, in the fixed order nginx appends them; quoted ones carry `"…"`.
+const CONTEXT: [(&str, bool); 7] = [
+    ("client", false),
+    ("server", false),
+    ("request", true),
+    ("subrequest", true),
+    ("upstream", true),
+    ("host", true),
+    ("referrer", true),
+];
+
+pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
+    let b = line.as_bytes();
+    let (time, rest_at) = match date_time(b) {
+        Some(naive) => (Some(ctx.local(naive, 0)), 20),
+        None => match b.strip_prefix(b"nginx: [") {
+            // Written to stderr before the log is open: no stamp, no pid.
+            Some(_) => {
+                let (level, after) = level(b, 7)?;
+                return Some(Head {
+                    time: None,
+                    level: Some(level),
+                    message_at: after,
+                    fields: Fields::new(),
+                });
+            }
+            // A pasted line that lost its date still starts with `[level] pid#tid: `.
+            None => (None, 0),
+        },
+    };
+    let (level, after) = level(b, rest_at)?;
+    let (pid, after) = pid_tid(b, after)?;
+    let mut fields: Fields = vec![("pid".into(), pid.to_string())];
+    let mut message_at = after;
+    if b.get(after) == Some(&b'*') {
+        let n = b[after + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n > 0 && b.get(after + 1 + n) == Some(&b' ') {
+            fields.push(("connection".into(), line[after + 1..after + 1 + n].to_string()));
+            message_at = after + 2 + n;
+        }
+    }
+    context_fields(&line[message_at..], &mut fields);
+    Some(Head {
+        time,
+        level: Some(level),
+        message_at,
+        fields,
+    })
+}
+
+/// `YYYY/MM/DD HH:MM:SS ` at the start.
+fn date_time(b: &[u8]) -> Option<chrono::NaiveDateTime> {
+    if b.len() < 20 || b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[19] != b' ' {
+        return None;
+    }
+    let (y, m, d) = (digits(b, 4)?, digits(&b[5..], 2)?, digits(&b[8..], 2)?);
+    naive(y as i32, m, d, hms(&b[11..])?, 0)
+}
+
+/// `[level] ` at `at`: the level and the offset after it.
+fn level(b: &[u8], at: usize) -> Option<(Level, usize)> {
+    let rest = b.get(at..)?;
+    let rest = rest.strip_prefix(b"[")?;
+    let end = rest.iter().position(|&c| c == b']')?;
+    let word = std::str::from_utf8(&rest[..end]).ok()?;
+    let level = Level::from_word(word)?;
+    (rest.get(end + 1) == Some(&b' ')).then_some((level, at + end + 3))
+}
+
+/// `PID#TID: ` at `at`.
+fn pid_tid(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let rest = b.get(at..)?;
+    let p = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if p == 0 || rest.get(p) != Some(&b'#') {
+        return None;
+    }
+    let t = rest[p + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if t == 0 || rest.get(p + 1 + t..p + 3 + t) != Some(b": ") {
+        return None;
+    }
+    let pid = std::str::from_utf8(&rest[..p]).ok()?.parse().ok()?;
+    Some((pid, at + p + t + 3))
+}
+
+/// Reads `, client: …, server: …, request: "…"` … from the end of a message.
+pub fn context_fields(message: &str, fields: &mut Fields) {
+    let Some(start) = message.rfind(", client: ").or_else(|| message.rfind(", upstream: \""))
+    else {
+        return;
+    };
+    let mut rest = &message[start..];
+    for (key, quoted) in CONTEXT {
+        let prefix_len = 2 + key.len() + 2; // ", key: "
+        let Some(after) = rest
+            .strip_prefix(", ")
+            .and_then(|r| r.strip_prefix(key))
+            .and_then(|r| r.strip_prefix(": "))
+        else {
+            continue;
+        };
+        let (value, used) = if quoted {
+            let Some(body) = after.strip_prefix('"') else {
+                continue;
+            };
+            // The value ends at the quote that precedes the next key (or the end).
+            let end = next_key(body).map_or(body.len(), |i| i.saturating_sub(1));
+            (body[..end].trim_end_matches('"'), prefix_len + 1 + end + 1)
+        } else {
+            let end = next_key(after).unwrap_or(after.len());
+            (&after[..end], prefix_len + end)
+        };
+        fields.push((key.into(), value.to_string()));
+        rest = rest.get(used.min(rest.len())..).unwrap_or("");
+    }
+}
+
+/// Offset of the next `, key: ` of the context list in `s`.
+fn next_key(s: &str) -> Option<usize> {
+    CONTEXT
+        .iter()
+        .filter_map(|(k, _)| s.find(&format!(", {k}: ")))
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::record::field;
+
+    fn ctx() -> TimeCtx {
+        TimeCtx::default()
+    }
+
+    #[test]
+    fn full_line_with_context() {
+        let line = r#"2026/11/24 10:00:01 [error] 1234#1234: *56 connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7, server: example.com, request: "GET / HTTP/1.1", upstream: "http://127.0.0.1:8080/", host: "example.com""#;
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01Z");
+        assert_eq!(h.level, Some(Level::Error));
+        assert!(line[h.message_at..].starts_with("connect() failed"));
+        assert_eq!(field(&h.fields, "pid"), Some("1234"));
+        assert_eq!(field(&h.fields, "connection"), Some("56"));
+        assert_eq!(field(&h.fields, "client"), Some("203.0.113.7"));
+        assert_eq!(field(&h.fields, "server"), Some("example.com"));
+        assert_eq!(field(&h.fields, "request"), Some("GET / HTTP/1.1"));
+        assert_eq!(field(&h.fields, "upstream"), Some("http://127.0.0.1:8080/"));
+        assert_eq!(field(&h.fields, "host"), Some("example.com"));
+    }
+
+    #[test]
+    fn crit_socket_line_and_no_connection() {
+        let line = "2026/11/24 10:00:01 [notice] 1#1: signal process started";
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(h.level, Some(Level::Notice));
+        assert_eq!(&line[h.message_at..], "signal process started");
+        let line = r#"2026/11/24 10:00:01 [crit] 9#9: *5 connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 203.0.113.7, server: _, request: "GET /index.php HTTP/1.1", upstream: "fastcgi://unix:/run/php/php8.2-fpm.sock:", host: "example.com""#;
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(h.level, Some(Level::Crit));
+        assert_eq!(field(&h.fields, "upstream"), Some("fastcgi://unix:/run/php/php8.2-fpm.sock:"));
+    }
+
+    #[test]
+    fn stderr_form_and_dateless_paste() {
+        let h = head("nginx: [emerg] unknown directive \"foo\" in /etc/nginx/nginx.conf:12", &ctx()).unwrap();
+        assert_eq!(h.level, Some(Level::Emerg));
+        assert!(h.time.is_none());
+        let h = head("[error] 3118#0: *1 connect() failed (111: Connection refused)", &ctx()).unwrap();
+        assert!(h.time.is_none());
+        assert_eq!(field(&h.fields, "pid"), Some("3118"));
+    }
+
+    #[test]
+    fn zone_of_tz_applies() {
+        let berlin = TimeCtx::new(crate::parse::Zone::parse("Europe/Berlin").unwrap(), None);
+        let h = head("2026/11/24 11:00:01 [error] 1#1: x", &berlin).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01Z");
+    }
+
+    #[test]
+    fn damaged_lines_are_not_heads() {
+        assert!(head("2026/11/24 10:00 [error] 1#1: short time", &ctx()).is_none());
+        assert!(head("2026/11/24 10:00:01 [bogus] 1#1: x", &ctx()).is_none());
+        assert!(head("2026/11/24 10:00:01 [error] x#1: x", &ctx()).is_none());
+        assert!(head("Stack trace:", &ctx()).is_none());
+        assert!(head("", &ctx()).is_none());
+    }
+
+    #[test]
+    fn cut_line_keeps_what_is_there() {
+        // nginx cuts entries at 2048 bytes: the closing quote may be gone.
+        let line = r#"2026/11/24 10:00:01 [error] 1#1: *2 upstream timed out (110: Operation timed out) while reading response header from upstream, client: 203.0.113.9, server: example.com, request: "GET /slow HTTP/1.1", upstream: "http://10.0.0.2:80/sl"#;
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(field(&h.fields, "request"), Some("GET /slow HTTP/1.1"));
+        assert_eq!(field(&h.fields, "upstream"), Some("http://10.0.0.2:80/sl"));
+    }
+}

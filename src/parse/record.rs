@@ -1,0 +1,172 @@
+//! The record model: one log entry (possibly several physical lines) as parsed,
+//! with its place in the file, its time on one UTC clock, level, message and fields.
+//! Records carry no I/O and know nothing of rules or output.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Format;
+
+/// A point in time read from a log, normalised to UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    pub utc: DateTime<Utc>,
+    /// How many fractional-second digits the log carried (0 = whole seconds).
+    pub frac_digits: u8,
+    /// Whether the log line named its own zone or offset (else `--tz` was applied).
+    pub zoned: bool,
+}
+
+impl Stamp {
+    pub fn new(utc: DateTime<Utc>, frac_digits: u8, zoned: bool) -> Stamp {
+        Stamp {
+            utc,
+            frac_digits: frac_digits.min(9),
+            zoned,
+        }
+    }
+}
+
+impl fmt::Display for Stamp {
+    /// RFC 3339 in UTC, with as many fraction digits as the log had.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.utc.format("%Y-%m-%dT%H:%M:%S"))?;
+        if self.frac_digits > 0 {
+            let nanos = format!("{:09}", self.utc.timestamp_subsec_nanos() % 1_000_000_000);
+            write!(f, ".{}", &nanos[..self.frac_digits as usize])?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Severity, normalised across formats (nginx `crit`, php-fpm `WARNING`, PHP `Fatal error`...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Emerg,
+    Alert,
+    Crit,
+    Fatal,
+    Error,
+    Warn,
+    Notice,
+    Info,
+    Debug,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Emerg => "emerg",
+            Level::Alert => "alert",
+            Level::Crit => "crit",
+            Level::Fatal => "fatal",
+            Level::Error => "error",
+            Level::Warn => "warn",
+            Level::Notice => "notice",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
+    /// Reads the level words used by nginx, Apache, php-fpm, PHP and syslog (case-insensitive).
+    pub fn from_word(word: &str) -> Option<Level> {
+        let lower = word.to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "emerg" | "emergency" | "panic" => Level::Emerg,
+            "alert" => Level::Alert,
+            "crit" | "critical" => Level::Crit,
+            "fatal" | "fatal error" | "parse error" | "recoverable fatal error" => Level::Fatal,
+            "error" | "err" | "catchable fatal error" => Level::Error,
+            "warn" | "warning" => Level::Warn,
+            "notice" | "deprecated" | "strict standards" | "user deprecated" => Level::Notice,
+            "info" => Level::Info,
+            l if l == "debug" || l.starts_with("trace") => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    /// syslog/journal numeric priority 0..=7.
+    pub fn from_priority(p: u8) -> Option<Level> {
+        Some(match p {
+            0 => Level::Emerg,
+            1 => Level::Alert,
+            2 => Level::Crit,
+            3 => Level::Error,
+            4 => Level::Warn,
+            5 => Level::Notice,
+            6 => Level::Info,
+            7 => Level::Debug,
+            _ => return None,
+        })
+    }
+}
+
+/// Named values a parser (or later a rule) pulled out of an entry, in the order found.
+pub type Fields = Vec<(Cow<'static, str>, String)>;
+
+/// Looks a field up by name.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// The input it came from, as the user named it (or `-` for stdin).
+    pub file: Arc<str>,
+    /// 1-based first physical line.
+    pub line: u64,
+    /// Physical lines spanned, continuations included (>= 1).
+    pub lines: u32,
+    /// Byte offset of the first line in the (decompressed) input.
+    pub offset: u64,
+    /// Bytes spanned, line terminators included.
+    pub len: u64,
+    /// The format of the line as the file holds it (`docker-json` for a container log).
+    pub format: Format,
+    /// The inner program's format inside a container or journal stream, when recognised.
+    pub inner: Option<Format>,
+    pub time: Option<Stamp>,
+    pub level: Option<Level>,
+    /// The entry text after the format's own prefix; continuation lines joined by `\n`.
+    pub message: String,
+    pub fields: Fields,
+}
+
+impl Record {
+    /// Whether this record was written in (or wraps) the given format.
+    pub fn is_format(&self, format: Format) -> bool {
+        self.format == format || self.inner == Some(format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn stamp_prints_the_fraction_the_log_had() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 3).unwrap()
+            + chrono::Duration::nanoseconds(120_456_789);
+        assert_eq!(Stamp::new(t, 3, true).to_string(), "2026-11-24T10:00:03.120Z");
+        assert_eq!(Stamp::new(t, 9, true).to_string(), "2026-11-24T10:00:03.120456789Z");
+        assert_eq!(Stamp::new(t, 0, false).to_string(), "2026-11-24T10:00:03Z");
+    }
+
+    #[test]
+    fn level_words_of_every_format() {
+        assert_eq!(Level::from_word("crit"), Some(Level::Crit));
+        assert_eq!(Level::from_word("WARNING"), Some(Level::Warn));
+        assert_eq!(Level::from_word("Fatal error"), Some(Level::Fatal));
+        assert_eq!(Level::from_word("trace5"), Some(Level::Debug));
+        assert_eq!(Level::from_word("bogus"), None);
+        assert_eq!(Level::from_priority(3), Some(Level::Error));
+    }
+}

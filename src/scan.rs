@@ -1,0 +1,152 @@
+//! Reads one input end to end: opens it, detects its format from the first lines,
+//! feeds every line through the assembler and counts what the summary needs.
+//! Records go to a caller-supplied sink; nothing is printed here.
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::input::{self, for_each_line, Input, LineReader, Opened};
+use crate::parse::detect::SAMPLE_LINES;
+use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx};
+
+/// What one input held, for the `summary` object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileSummary {
+    pub path: String,
+    pub format: Format,
+    pub lines: u64,
+    pub records: u64,
+    pub unknown: u64,
+    pub first: Option<Stamp>,
+    pub last: Option<Stamp>,
+}
+
+impl FileSummary {
+    fn new(path: &str, format: Format) -> FileSummary {
+        FileSummary {
+            path: path.to_string(),
+            format,
+            lines: 0,
+            records: 0,
+            unknown: 0,
+            first: None,
+            last: None,
+        }
+    }
+
+    fn count(&mut self, r: &Record) {
+        self.records += 1;
+        self.lines += u64::from(r.lines);
+        if r.format == Format::Unknown {
+            self.unknown += 1;
+        }
+        if let Some(t) = r.time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+    }
+}
+
+/// A scanned input: its summary, and the error that cut it short, if any
+/// (what was read before the error still counts).
+pub struct Scanned {
+    pub summary: FileSummary,
+    pub error: Option<Error>,
+}
+
+/// Reads `input`, handing each record (inside `--since`/`--until`) to `sink`.
+pub fn scan(input: &Input, config: &Config, sink: &mut dyn FnMut(Record)) -> Scanned {
+    let opening = match input::open(input) {
+        Ok(o) => o,
+        Err(e) => {
+            return Scanned {
+                summary: FileSummary::new(&input.name, Format::Unknown),
+                error: Some(e),
+            }
+        }
+    };
+    let ctx = TimeCtx::new(config.zone, opening.mtime);
+    let mut summary = FileSummary::new(&input.name, Format::Unknown);
+    let mut emit = |r: Record| {
+        summary.count(&r);
+        if config.in_range(r.time.map(|t| t.utc)) {
+            sink(r);
+        }
+    };
+    let error = match opening.opened {
+        Opened::Mapped(mapped) => {
+            let bytes = mapped.bytes();
+            let format = config.format.unwrap_or_else(|| detect_in_slice(bytes, &ctx));
+            let mut asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+            for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
+            asm.finish(&mut emit);
+            summary.format = format;
+            None
+        }
+        Opened::Stream(reader) => {
+            let (format, error) = scan_stream(reader, input, config, ctx, &mut emit);
+            summary.format = format;
+            error
+        }
+    };
+    Scanned { summary, error }
+}
+
+fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
+    let mut sample = Vec::with_capacity(SAMPLE_LINES);
+    for line in bytes.split(|&b| b == b'\n').take(SAMPLE_LINES) {
+        sample.push(String::from_utf8_lossy(line).trim_end_matches('\r').to_string());
+    }
+    detect_format(sample.iter().map(String::as_str), ctx)
+}
+
+/// Streams: the first lines are held back for detection, then replayed.
+fn scan_stream(
+    reader: Box<dyn std::io::BufRead + Send>,
+    input: &Input,
+    config: &Config,
+    ctx: TimeCtx,
+    emit: &mut impl FnMut(Record),
+) -> (Format, Option<Error>) {
+    let mut lines = LineReader::new(reader);
+    let mut held: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut error = None;
+    while held.len() < SAMPLE_LINES {
+        match lines.next_line() {
+            Ok(Some((line, n))) => held.push((line.to_vec(), n)),
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let format = config.format.unwrap_or_else(|| {
+        let sample: Vec<String> = held
+            .iter()
+            .map(|(l, _)| String::from_utf8_lossy(l).trim_end_matches('\r').to_string())
+            .collect();
+        detect_format(sample.iter().map(String::as_str), &ctx)
+    });
+    let mut asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+    for (line, n) in &held {
+        asm.push(line, *n, emit);
+    }
+    if error.is_none() && held.len() == SAMPLE_LINES {
+        loop {
+            match lines.next_line() {
+                Ok(Some((line, n))) => asm.push(line, n, emit),
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    asm.finish(emit);
+    let error = error.map(|source| Error::Io {
+        path: input.name.to_string(),
+        source,
+    });
+    (format, error)
+}
