@@ -25,10 +25,16 @@ pub fn run(config: &Config) -> io::Result<Outcome> {
     let expanded = expand_paths(&config.paths);
     let mut errors: Vec<(String, String)> = expanded.errors.clone();
     for (path, why) in &expanded.errors {
-        eprintln!("logscan: {}: {why}", crate::output::sanitize::for_terminal(path));
+        eprintln!(
+            "logscan: {}: {why}",
+            crate::output::sanitize::for_terminal(path)
+        );
     }
     for (path, why) in &expanded.notes {
-        eprintln!("logscan: note: {}: {why}", crate::output::sanitize::for_terminal(path));
+        eprintln!(
+            "logscan: note: {}: {why}",
+            crate::output::sanitize::for_terminal(path)
+        );
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -40,7 +46,10 @@ pub fn run(config: &Config) -> io::Result<Outcome> {
     let mut files: Vec<FileSummary> = Vec::with_capacity(scanned.len());
     for s in scanned {
         if let Some(e) = &s.error {
-            eprintln!("logscan: {}", crate::output::sanitize::for_terminal(&e.to_string()));
+            eprintln!(
+                "logscan: {}",
+                crate::output::sanitize::for_terminal(&e.to_string())
+            );
             errors.push((e.path().to_string(), e.reason()));
         }
         files.push(s.summary);
@@ -53,11 +62,19 @@ pub fn run(config: &Config) -> io::Result<Outcome> {
         }
     }
     out.flush()?;
-    Ok(if errors.is_empty() { Outcome::Clean } else { Outcome::Errors })
+    Ok(if errors.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Errors
+    })
 }
 
 /// `--records`: inputs one after another, each record written as it is read.
-fn scan_in_order(inputs: &[Input], config: &Config, out: &mut impl Write) -> io::Result<Vec<Scanned>> {
+fn scan_in_order(
+    inputs: &[Input],
+    config: &Config,
+    out: &mut impl Write,
+) -> io::Result<Vec<Scanned>> {
     let mut results = Vec::with_capacity(inputs.len());
     let mut write_error: Option<io::Error> = None;
     for input in inputs {

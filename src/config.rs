@@ -23,7 +23,8 @@ pub struct Config {
 
 impl Config {
     pub fn from_cli(cli: crate::cli::Cli) -> Result<Config, String> {
-        let zone = Zone::parse(&cli.tz).ok_or_else(|| format!("--tz: unknown time zone '{}'", cli.tz))?;
+        let zone =
+            Zone::parse(&cli.tz).ok_or_else(|| format!("--tz: unknown time zone '{}'", cli.tz))?;
         let now = Utc::now();
         let since = cli
             .since
@@ -76,7 +77,12 @@ pub fn parse_time(s: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Ut
             return Ok(stamp.utc);
         }
     }
-    for layout in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for layout in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, layout) {
             return Ok(zone.to_utc(naive));
         }
@@ -111,7 +117,10 @@ mod tests {
     fn time_forms() {
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
         let berlin = Zone::parse("Europe/Berlin").unwrap();
-        assert_eq!(parse_time("2h", berlin, now).unwrap(), now - Duration::hours(2));
+        assert_eq!(
+            parse_time("2h", berlin, now).unwrap(),
+            now - Duration::hours(2)
+        );
         assert_eq!(
             parse_time("2026-11-24T10:00:00Z", berlin, now).unwrap(),
             Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap()

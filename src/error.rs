@@ -13,7 +13,11 @@ pub enum Error {
     #[error("{path}: {msg}")]
     Input { path: String, msg: String },
     #[error("{file}:{line}: {msg}")]
-    Rule { file: String, line: usize, msg: String },
+    Rule {
+        file: String,
+        line: usize,
+        msg: String,
+    },
 }
 
 impl Error {

@@ -75,7 +75,9 @@ pub fn scan(input: &Input, config: &Config, sink: &mut dyn FnMut(Record)) -> Sca
     let error = match opening.opened {
         Opened::Mapped(mapped) => {
             let bytes = mapped.bytes();
-            let format = config.format.unwrap_or_else(|| detect_in_slice(bytes, &ctx));
+            let format = config
+                .format
+                .unwrap_or_else(|| detect_in_slice(bytes, &ctx));
             let mut asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
             for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
             asm.finish(&mut emit);
@@ -94,7 +96,11 @@ pub fn scan(input: &Input, config: &Config, sink: &mut dyn FnMut(Record)) -> Sca
 fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
     let mut sample = Vec::with_capacity(SAMPLE_LINES);
     for line in bytes.split(|&b| b == b'\n').take(SAMPLE_LINES) {
-        sample.push(String::from_utf8_lossy(line).trim_end_matches('\r').to_string());
+        sample.push(
+            String::from_utf8_lossy(line)
+                .trim_end_matches('\r')
+                .to_string(),
+        );
     }
     detect_format(sample.iter().map(String::as_str), ctx)
 }
@@ -123,7 +129,11 @@ fn scan_stream(
     let format = config.format.unwrap_or_else(|| {
         let sample: Vec<String> = held
             .iter()
-            .map(|(l, _)| String::from_utf8_lossy(l).trim_end_matches('\r').to_string())
+            .map(|(l, _)| {
+                String::from_utf8_lossy(l)
+                    .trim_end_matches('\r')
+                    .to_string()
+            })
             .collect();
         detect_format(sample.iter().map(String::as_str), &ctx)
     });

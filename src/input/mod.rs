@@ -130,13 +130,19 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
 }
 
 /// Wraps a stream in a gzip decoder when it starts with the gzip magic.
-fn maybe_gunzip<R: BufRead + Send + 'static>(mut reader: R, name: &str) -> Result<Box<dyn BufRead + Send>, Error> {
+fn maybe_gunzip<R: BufRead + Send + 'static>(
+    mut reader: R,
+    name: &str,
+) -> Result<Box<dyn BufRead + Send>, Error> {
     let head = reader.fill_buf().map_err(|source| Error::Io {
         path: name.to_string(),
         source,
     })?;
     if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(BufReader::with_capacity(STREAM_BUFFER, MultiGzDecoder::new(reader))))
+        Ok(Box::new(BufReader::with_capacity(
+            STREAM_BUFFER,
+            MultiGzDecoder::new(reader),
+        )))
     } else {
         Ok(Box::new(reader))
     }

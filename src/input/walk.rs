@@ -43,7 +43,8 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
     let name = dir.display().to_string();
     match fs::metadata(dir) {
         Ok(m) if !seen.insert((m.dev(), m.ino())) => {
-            out.notes.push((name, "symlink loop, not followed again".into()));
+            out.notes
+                .push((name, "symlink loop, not followed again".into()));
             return;
         }
         Ok(_) => {}
@@ -74,10 +75,19 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
         let kind = meta.file_type();
         if kind.is_dir() {
             walk_dir(&path, seen, out);
-        } else if !path.file_name().and_then(|n| n.to_str()).is_some_and(is_log_like) {
+        } else if !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_log_like)
+        {
             continue;
-        } else if kind.is_fifo() || kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
-            out.notes.push((shown, "not a regular file, skipped".into()));
+        } else if kind.is_fifo()
+            || kind.is_char_device()
+            || kind.is_block_device()
+            || kind.is_socket()
+        {
+            out.notes
+                .push((shown, "not a regular file, skipped".into()));
         } else {
             out.inputs.push(Input::file(path));
         }
@@ -109,7 +119,10 @@ pub fn is_log_like(name: &str) -> bool {
     }
     base.ends_with(".log")
         || base.ends_with("_log")
-        || matches!(base, "syslog" | "messages" | "kern" | "dmesg" | "daemon" | "error_log")
+        || matches!(
+            base,
+            "syslog" | "messages" | "kern" | "dmesg" | "daemon" | "error_log"
+        )
 }
 
 #[cfg(test)]
@@ -119,12 +132,30 @@ mod tests {
     #[test]
     fn log_like_names() {
         for yes in [
-            "error.log", "error_log", "access_log", "ssl_error_log", "abc-json.log", "error.log.1",
-            "error.log.2.gz", "syslog", "syslog.1", "messages-20261124", "kern.log", "x.gz",
+            "error.log",
+            "error_log",
+            "access_log",
+            "ssl_error_log",
+            "abc-json.log",
+            "error.log.1",
+            "error.log.2.gz",
+            "syslog",
+            "syslog.1",
+            "messages-20261124",
+            "kern.log",
+            "x.gz",
         ] {
             assert!(is_log_like(yes), "{yes}");
         }
-        for no in ["nginx.conf", "README", "php.ini", "logrotate", "1", ".1", "x.log.bak"] {
+        for no in [
+            "nginx.conf",
+            "README",
+            "php.ini",
+            "logrotate",
+            "1",
+            ".1",
+            "x.log.bak",
+        ] {
             assert!(!is_log_like(no), "{no}");
         }
     }

@@ -11,8 +11,17 @@ pub fn write_files(out: &mut impl Write, files: &[FileSummary]) -> io::Result<()
     if files.is_empty() {
         return writeln!(out, "no input read");
     }
-    let width = files.iter().map(|f| f.path.chars().count()).max().unwrap_or(0).min(60);
-    writeln!(out, "{:width$}  {:<17} {:>10} {:>10} {:>8}  time span (UTC)", "file", "format", "lines", "records", "unknown")?;
+    let width = files
+        .iter()
+        .map(|f| f.path.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60);
+    writeln!(
+        out,
+        "{:width$}  {:<17} {:>10} {:>10} {:>8}  time span (UTC)",
+        "file", "format", "lines", "records", "unknown"
+    )?;
     for f in files {
         let span = match (f.first, f.last) {
             (Some(a), Some(b)) => format!("{a} .. {b}"),

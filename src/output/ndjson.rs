@@ -84,7 +84,11 @@ struct SummaryOut<'a> {
 }
 
 /// The closing `summary` object.
-pub fn write_summary(out: &mut impl Write, files: &[FileSummary], errors: &[(String, String)]) -> io::Result<()> {
+pub fn write_summary(
+    out: &mut impl Write,
+    files: &[FileSummary],
+    errors: &[(String, String)],
+) -> io::Result<()> {
     let obj = SummaryOut {
         kind: "summary",
         files: files
@@ -103,7 +107,10 @@ pub fn write_summary(out: &mut impl Write, files: &[FileSummary], errors: &[(Str
         records: files.iter().map(|f| f.records).sum(),
         errors: errors
             .iter()
-            .map(|(path, error)| ErrorOut { path, error: error.clone() })
+            .map(|(path, error)| ErrorOut {
+                path,
+                error: error.clone(),
+            })
             .collect(),
     };
     serde_json::to_writer(&mut *out, &obj)?;

@@ -17,7 +17,13 @@ pub fn head(line: &str) -> Option<Head> {
     }
     let b = &line.as_bytes()[open + 2..];
     // dd/Mon/yyyy:HH:MM:SS +zzzz]
-    if b.len() < 28 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' || b[26] != b']' {
+    if b.len() < 28
+        || b[2] != b'/'
+        || b[6] != b'/'
+        || b[11] != b':'
+        || b[20] != b' '
+        || b[26] != b']'
+    {
         return None;
     }
     let day = digits(b, 2)?;
@@ -62,7 +68,10 @@ fn request_and_status(rest: &str) -> Option<(&str, u16)> {
     while let Some(i) = search.find("\" ") {
         let after = &search[i + 2..];
         let b = after.as_bytes();
-        if b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit) && b.get(3).is_none_or(|&c| c == b' ') {
+        if b.len() >= 3
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && b.get(3).is_none_or(|&c| c == b' ')
+        {
             let status = after[..3].parse().ok()?;
             return Some((&rest[..consumed + i], status));
         }
@@ -101,7 +110,9 @@ mod tests {
     #[test]
     fn damaged_lines() {
         assert!(head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01] "GET /" 200 1"#).is_none());
-        assert!(head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" abc"#).is_none());
+        assert!(
+            head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" abc"#).is_none()
+        );
         assert!(head("[Tue Nov 24 10:00:01 2026] [error] x").is_none());
     }
 }

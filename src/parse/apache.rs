@@ -69,7 +69,11 @@ fn bracket_time(b: &[u8]) -> Option<(chrono::NaiveDateTime, u8, usize)> {
         if b1.get(y_at + 4) != Some(&b']') {
             return None;
         }
-        return Some((naive(year as i32, month, day, t, nanos)?, frac_digits, y_at + 5));
+        return Some((
+            naive(year as i32, month, day, t, nanos)?,
+            frac_digits,
+            y_at + 5,
+        ));
     }
     // ErrorLogFormat "%{cu}t": compact ISO-like, local time.
     if b1.len() > 20 && b1[4] == b'-' && b1[7] == b'-' && b1[10] == b' ' {
@@ -156,7 +160,11 @@ mod tests {
     fn damaged_and_foreign_lines() {
         assert!(head("[Tue Nov 24 10:00:01 2026] no level here", &ctx()).is_none());
         assert!(head("[Tue Nov 24 10:00 2026] [error] x", &ctx()).is_none());
-        assert!(head("AH00526: Syntax error on line 12 of /etc/apache2/x.conf:", &ctx()).is_none());
+        assert!(head(
+            "AH00526: Syntax error on line 12 of /etc/apache2/x.conf:",
+            &ctx()
+        )
+        .is_none());
         assert!(head("[24-Nov-2026 10:00:01] WARNING: x", &ctx()).is_none());
     }
 }

@@ -60,9 +60,14 @@ impl Assembler {
         self.offset += consumed;
         let decoded = String::from_utf8_lossy(raw);
         let text = decoded.strip_suffix('\r').unwrap_or(&decoded);
-        let at = Span { line_no, offset, consumed };
+        let at = Span {
+            line_no,
+            offset,
+            consumed,
+        };
 
-        if self.pending.as_ref().is_some_and(|p| p.partial) && self.continue_partial(text, at, sink) {
+        if self.pending.as_ref().is_some_and(|p| p.partial) && self.continue_partial(text, at, sink)
+        {
             return;
         }
         if let Some((envelope, format, level)) = self.envelope(text) {
@@ -72,8 +77,20 @@ impl Assembler {
         if let Some((format, head)) = self.text_head(text) {
             self.flush(sink);
             let message = text[head.message_at..].to_string();
-            let record = self.record(at, format, None, head.time, head.level, message, head.fields);
-            self.pending = Some(Pending { record, key: None, partial: false });
+            let record = self.record(
+                at,
+                format,
+                None,
+                head.time,
+                head.level,
+                message,
+                head.fields,
+            );
+            self.pending = Some(Pending {
+                record,
+                key: None,
+                partial: false,
+            });
             return;
         }
         if self.continues(None, at) {
@@ -81,7 +98,15 @@ impl Assembler {
             return;
         }
         self.flush(sink);
-        let record = self.record(at, Format::Unknown, None, None, None, text.to_string(), Fields::new());
+        let record = self.record(
+            at,
+            Format::Unknown,
+            None,
+            None,
+            None,
+            text.to_string(),
+            Fields::new(),
+        );
         sink(record);
     }
 
@@ -152,7 +177,12 @@ impl Assembler {
             Some((f, head)) => {
                 fields.extend(head.fields);
                 let time = envelope.time.or(head.time);
-                (Some(f), time, head.level.or(level), payload[head.message_at..].to_string())
+                (
+                    Some(f),
+                    time,
+                    head.level.or(level),
+                    payload[head.message_at..].to_string(),
+                )
             }
             None => (None, envelope.time, level, payload.to_string()),
         };
@@ -308,7 +338,10 @@ mod tests {
             next += u64::from(r.lines);
         }
         assert_eq!(next, total + 1);
-        assert_eq!(records.iter().map(|r| r.len).sum::<u64>(), text.len() as u64);
+        assert_eq!(
+            records.iter().map(|r| r.len).sum::<u64>(),
+            text.len() as u64
+        );
     }
 
     #[test]
@@ -319,7 +352,10 @@ mod tests {
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].lines, 4);
         assert!(records[0].message.contains("  thrown in"));
-        assert_eq!(crate::parse::field(&records[0].fields, "client"), Some("203.0.113.7"));
+        assert_eq!(
+            crate::parse::field(&records[0].fields, "client"),
+            Some("203.0.113.7")
+        );
     }
 
     #[test]
@@ -335,9 +371,12 @@ mod tests {
     #[test]
     fn docker_partials_are_joined_and_inner_format_parsed() {
         let text = concat!(
-            r#"{"log":"2026/11/24 10:00:01 [error] 29#29: *3 upstream timed ","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#, "\n",
-            r#"{"log":"out (110: Operation timed out)\n","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#, "\n",
-            r#"{"log":"plain app output\n","stream":"stdout","time":"2026-11-24T10:00:06Z"}"#, "\n",
+            r#"{"log":"2026/11/24 10:00:01 [error] 29#29: *3 upstream timed ","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#,
+            "\n",
+            r#"{"log":"out (110: Operation timed out)\n","stream":"stderr","time":"2026-11-24T10:00:05.5Z"}"#,
+            "\n",
+            r#"{"log":"plain app output\n","stream":"stdout","time":"2026-11-24T10:00:06Z"}"#,
+            "\n",
             "not json at all\n",
         );
         let records = assemble(text);
@@ -345,9 +384,15 @@ mod tests {
         assert_eq!(records.len(), 3);
         assert_eq!(records[0].lines, 2);
         assert_eq!(records[0].inner, Some(Format::NginxError));
-        assert_eq!(records[0].message, "*3 upstream timed out (110: Operation timed out)".replacen("*3 ", "", 1));
+        assert_eq!(
+            records[0].message,
+            "*3 upstream timed out (110: Operation timed out)".replacen("*3 ", "", 1)
+        );
         // The docker stamp wins over nginx's own.
-        assert_eq!(records[0].time.unwrap().to_string(), "2026-11-24T10:00:05.5Z");
+        assert_eq!(
+            records[0].time.unwrap().to_string(),
+            "2026-11-24T10:00:05.5Z"
+        );
         assert_eq!(records[1].format, Format::DockerJson);
         assert_eq!(records[1].inner, None);
         assert_eq!(records[2].format, Format::Unknown);
@@ -361,7 +406,10 @@ mod tests {
         assert_eq!(records.len(), 3);
         assert_eq!(records[0].inner, Some(Format::PhpFpm));
         assert_eq!(records[1].inner, Some(Format::NginxError));
-        assert_eq!(records[2].lines, 2, "trace pieces without an open entry of their service join each other");
+        assert_eq!(
+            records[2].lines, 2,
+            "trace pieces without an open entry of their service join each other"
+        );
     }
 
     #[test]
@@ -370,7 +418,10 @@ mod tests {
         let records = assemble(text);
         covers_every_line_once(text, &records);
         let formats: Vec<Format> = records.iter().map(|r| r.format).collect();
-        assert_eq!(formats, [Format::NginxError, Format::Access, Format::NginxError]);
+        assert_eq!(
+            formats,
+            [Format::NginxError, Format::Access, Format::NginxError]
+        );
     }
 
     #[test]

@@ -70,15 +70,36 @@ mod tests {
     fn each_format_is_detected_from_its_own_lines() {
         let cases = [
             ("2026/11/24 10:00:01 [error] 1#1: *1 x", Format::NginxError),
-            ("[Tue Nov 24 10:00:01.123456 2026] [core:error] [pid 1] x", Format::ApacheError),
-            ("[24-Nov-2026 10:00:01] NOTICE: fpm is running, pid 1", Format::PhpFpm),
-            ("[24-Nov-2026 10:00:01 UTC] PHP Warning:  x in /a.php on line 1", Format::PhpErrorlog),
-            (r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "ua""#, Format::Access),
-            (r#"{"log":"hi\n","stream":"stdout","time":"2026-11-24T10:00:01Z"}"#, Format::DockerJson),
-            ("2026-11-24T10:00:01.123456789Z hello", Format::DockerTimestamps),
+            (
+                "[Tue Nov 24 10:00:01.123456 2026] [core:error] [pid 1] x",
+                Format::ApacheError,
+            ),
+            (
+                "[24-Nov-2026 10:00:01] NOTICE: fpm is running, pid 1",
+                Format::PhpFpm,
+            ),
+            (
+                "[24-Nov-2026 10:00:01 UTC] PHP Warning:  x in /a.php on line 1",
+                Format::PhpErrorlog,
+            ),
+            (
+                r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" 200 1 "-" "ua""#,
+                Format::Access,
+            ),
+            (
+                r#"{"log":"hi\n","stream":"stdout","time":"2026-11-24T10:00:01Z"}"#,
+                Format::DockerJson,
+            ),
+            (
+                "2026-11-24T10:00:01.123456789Z hello",
+                Format::DockerTimestamps,
+            ),
             ("web-1  | hello", Format::DockerCompose),
             ("Nov 24 10:00:01 web1 kernel: x", Format::Syslog),
-            (r#"{"__REALTIME_TIMESTAMP":"1795514401000000","MESSAGE":"x"}"#, Format::Journal),
+            (
+                r#"{"__REALTIME_TIMESTAMP":"1795514401000000","MESSAGE":"x"}"#,
+                Format::Journal,
+            ),
             ("[  123.456789] Out of memory", Format::Dmesg),
         ];
         for (line, want) in cases {

@@ -3,7 +3,9 @@
 //! and `dmesg -x` facility/level prefixes (`kern  :err   : `).
 
 use super::record::{Fields, Level};
-use super::time::{digits, hms, is_weekday, month_from_abbr, naive, padded_day, rfc3339_prefix, TimeCtx};
+use super::time::{
+    digits, hms, is_weekday, month_from_abbr, naive, padded_day, rfc3339_prefix, TimeCtx,
+};
 use super::Head;
 
 pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
@@ -74,7 +76,10 @@ fn decoded_prefix(line: &str) -> (Option<Level>, usize) {
         return (None, 0);
     };
     let facility = facility.trim_end();
-    if !matches!(facility, "kern" | "user" | "daemon" | "syslog" | "mail" | "auth" | "authpriv" | "local0") {
+    if !matches!(
+        facility,
+        "kern" | "user" | "daemon" | "syslog" | "mail" | "auth" | "authpriv" | "local0"
+    ) {
         return (None, 0);
     }
     let Some((level, _)) = rest.split_once(": ") else {
@@ -106,7 +111,11 @@ mod tests {
 
     #[test]
     fn human_and_iso_stamps() {
-        let h = head("[Tue Nov  3 10:00:01 2026] php-fpm[42]: segfault at 0", &ctx()).unwrap();
+        let h = head(
+            "[Tue Nov  3 10:00:01 2026] php-fpm[42]: segfault at 0",
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-03T10:00:01Z");
         let line = "2026-11-24T11:00:01,123456+01:00 Out of memory";
         let h = head(line, &ctx()).unwrap();

@@ -88,7 +88,7 @@ pub fn timestamps(line: &str) -> Option<Envelope<'_>> {
 
 /// One line of `docker compose logs` output.
 pub fn compose(line: &str) -> Option<Envelope<'_>> {
-    let plain = strip_sgr(line);
+    let plain = strip_csi(line);
     let (service, payload_at) = compose_prefix(&plain)?;
     let service = service.to_string();
     let rest = &plain[payload_at..];
@@ -133,8 +133,9 @@ fn compose_prefix(line: &str) -> Option<(&str, usize)> {
     Some((&line[..name_len], at))
 }
 
-/// Removes ANSI SGR colour sequences (`ESC [ … m`), which compose wraps its prefix in.
-pub fn strip_sgr(s: &str) -> Cow<'_, str> {
+/// Removes ANSI CSI sequences (`ESC [ … m` colours, `ESC [ 2K` line erase), which
+/// compose wraps its prefix in.
+pub fn strip_csi(s: &str) -> Cow<'_, str> {
     if !s.contains('\x1b') {
         return Cow::Borrowed(s);
     }
@@ -143,8 +144,11 @@ pub fn strip_sgr(s: &str) -> Cow<'_, str> {
     while let Some(i) = rest.find("\x1b[") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
-        let n = after.bytes().take_while(|c| c.is_ascii_digit() || *c == b';').count();
-        if after.as_bytes().get(n) == Some(&b'm') {
+        let n = after
+            .bytes()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, b';' | b'?'))
+            .count();
+        if after.as_bytes().get(n).is_some_and(u8::is_ascii_alphabetic) {
             rest = &after[n + 1..];
         } else {
             out.push_str("\x1b[");
@@ -164,11 +168,15 @@ mod tests {
         let line = r#"{"log":"2026/11/24 10:00:01 [error] 29#29: *3 upstream timed out (110: Operation timed out)\n","stream":"stderr","time":"2026-11-24T10:00:01.123456789Z"}"#;
         let e = json_file(line).unwrap();
         assert!(!e.partial);
-        assert_eq!(e.time.unwrap().to_string(), "2026-11-24T10:00:01.123456789Z");
+        assert_eq!(
+            e.time.unwrap().to_string(),
+            "2026-11-24T10:00:01.123456789Z"
+        );
         assert!(e.payload.starts_with("2026/11/24 10:00:01 [error]"));
         assert!(!e.payload.ends_with('\n'));
         assert_eq!(e.key, "stderr");
-        let e = json_file(r#"{"log":"aaaa","stream":"stdout","time":"2026-11-24T10:00:01Z"}"#).unwrap();
+        let e =
+            json_file(r#"{"log":"aaaa","stream":"stdout","time":"2026-11-24T10:00:01Z"}"#).unwrap();
         assert!(e.partial);
         assert!(json_file(r#"{"log":"x""#).is_none());
         assert!(json_file(r#"{"MESSAGE":"x"}"#).is_none());
@@ -176,7 +184,8 @@ mod tests {
 
     #[test]
     fn docker_logs_timestamps() {
-        let e = timestamps("2026-11-24T10:00:01.123456789Z [24-Nov-2026 10:00:01] NOTICE: ready").unwrap();
+        let e = timestamps("2026-11-24T10:00:01.123456789Z [24-Nov-2026 10:00:01] NOTICE: ready")
+            .unwrap();
         assert_eq!(e.payload, "[24-Nov-2026 10:00:01] NOTICE: ready");
         assert!(timestamps("2026-11-24T10:00:01+01:00 web1 kernel: x").is_none());
         assert!(timestamps("2026-11-24T10:00:01.5Zjunk").is_none());
@@ -190,9 +199,13 @@ mod tests {
         assert!(e.time.is_none());
         let e = compose("php_1  | NOTICE: PHP message: y").unwrap();
         assert_eq!(e.key, "php_1");
+        assert_eq!(compose("\x1b[2Kweb-1  | x").unwrap().payload, "x");
         let e = compose("\x1b[36mweb-1  |\x1b[0m 2026-11-24T10:00:01.000000000Z hello").unwrap();
         assert_eq!(e.payload, "hello");
-        assert_eq!(e.time.unwrap().to_string(), "2026-11-24T10:00:01.000000000Z");
+        assert_eq!(
+            e.time.unwrap().to_string(),
+            "2026-11-24T10:00:01.000000000Z"
+        );
         assert!(compose("no bar here").is_none());
         assert!(compose("a|b").is_none());
     }

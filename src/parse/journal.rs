@@ -65,7 +65,10 @@ fn text(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Array(items) if items.iter().all(Value::is_u64) => {
-            let bytes: Vec<u8> = items.iter().filter_map(|b| b.as_u64().map(|b| b as u8)).collect();
+            let bytes: Vec<u8> = items
+                .iter()
+                .filter_map(|b| b.as_u64().map(|b| b as u8))
+                .collect();
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
         Value::Array(items) => items.iter().find_map(text),
@@ -107,7 +110,9 @@ mod tests {
 
     #[test]
     fn markers() {
-        assert!(is_marker("-- Logs begin at Mon 2026-11-23 10:00:01 UTC, end at Tue 2026-11-24 10:00:01 UTC. --"));
+        assert!(is_marker(
+            "-- Logs begin at Mon 2026-11-23 10:00:01 UTC, end at Tue 2026-11-24 10:00:01 UTC. --"
+        ));
         assert!(is_marker("-- Boot 1a2b3c --"));
         assert!(!is_marker("-- x"));
     }

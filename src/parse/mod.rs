@@ -190,6 +190,9 @@ mod tests {
         for f in Format::ALL {
             assert_eq!(f.name().parse::<Format>(), Ok(f));
         }
-        assert!("nginx".parse::<Format>().unwrap_err().contains("nginx-error"));
+        assert!("nginx"
+            .parse::<Format>()
+            .unwrap_err()
+            .contains("nginx-error"));
     }
 }

@@ -41,9 +41,15 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     let mut fields: Fields = vec![("pid".into(), pid.to_string())];
     let mut message_at = after;
     if b.get(after) == Some(&b'*') {
-        let n = b[after + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = b[after + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if n > 0 && b.get(after + 1 + n) == Some(&b' ') {
-            fields.push(("connection".into(), line[after + 1..after + 1 + n].to_string()));
+            fields.push((
+                "connection".into(),
+                line[after + 1..after + 1 + n].to_string(),
+            ));
             message_at = after + 2 + n;
         }
     }
@@ -82,7 +88,10 @@ fn pid_tid(b: &[u8], at: usize) -> Option<(u64, usize)> {
     if p == 0 || rest.get(p) != Some(&b'#') {
         return None;
     }
-    let t = rest[p + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let t = rest[p + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if t == 0 || rest.get(p + 1 + t..p + 3 + t) != Some(b": ") {
         return None;
     }
@@ -92,7 +101,9 @@ fn pid_tid(b: &[u8], at: usize) -> Option<(u64, usize)> {
 
 /// Reads `, client: …, server: …, request: "…"` … from the end of a message.
 pub fn context_fields(message: &str, fields: &mut Fields) {
-    let Some(start) = message.rfind(", client: ").or_else(|| message.rfind(", upstream: \""))
+    let Some(start) = message
+        .rfind(", client: ")
+        .or_else(|| message.rfind(", upstream: \""))
     else {
         return;
     };
@@ -164,15 +175,26 @@ mod tests {
         let line = r#"2026/11/24 10:00:01 [crit] 9#9: *5 connect() to unix:/run/php/php8.2-fpm.sock failed (2: No such file or directory) while connecting to upstream, client: 203.0.113.7, server: _, request: "GET /index.php HTTP/1.1", upstream: "fastcgi://unix:/run/php/php8.2-fpm.sock:", host: "example.com""#;
         let h = head(line, &ctx()).unwrap();
         assert_eq!(h.level, Some(Level::Crit));
-        assert_eq!(field(&h.fields, "upstream"), Some("fastcgi://unix:/run/php/php8.2-fpm.sock:"));
+        assert_eq!(
+            field(&h.fields, "upstream"),
+            Some("fastcgi://unix:/run/php/php8.2-fpm.sock:")
+        );
     }
 
     #[test]
     fn stderr_form_and_dateless_paste() {
-        let h = head("nginx: [emerg] unknown directive \"foo\" in /etc/nginx/nginx.conf:12", &ctx()).unwrap();
+        let h = head(
+            "nginx: [emerg] unknown directive \"foo\" in /etc/nginx/nginx.conf:12",
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(h.level, Some(Level::Emerg));
         assert!(h.time.is_none());
-        let h = head("[error] 3118#0: *1 connect() failed (111: Connection refused)", &ctx()).unwrap();
+        let h = head(
+            "[error] 3118#0: *1 connect() failed (111: Connection refused)",
+            &ctx(),
+        )
+        .unwrap();
         assert!(h.time.is_none());
         assert_eq!(field(&h.fields, "pid"), Some("3118"));
     }

@@ -34,7 +34,10 @@ fn bracket_date(line: &str, ctx: &TimeCtx) -> Option<(Stamp, bool, usize)> {
         // A zone name PHP printed but the tz database lacks: fall back to --tz.
         match in_named_zone(zone, naive, frac_digits) {
             Some(s) => (s, true),
-            None if zone.bytes().all(|c| c.is_ascii_alphanumeric() || b"/_+-".contains(&c)) => {
+            None if zone
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"/_+-".contains(&c)) =>
+            {
                 (ctx.local(naive, frac_digits), true)
             }
             None => return None,
@@ -50,7 +53,12 @@ fn fpm_level(line: &str, at: usize) -> Option<(Level, usize)> {
     FPM_LEVELS.iter().find_map(|w| {
         rest.strip_prefix(w)
             .and_then(|r| r.strip_prefix(": "))
-            .map(|_| (Level::from_word(w).expect("fpm levels are known"), at + w.len() + 2))
+            .map(|_| {
+                (
+                    Level::from_word(w).expect("fpm levels are known"),
+                    at + w.len() + 2,
+                )
+            })
     })
 }
 
@@ -155,7 +163,11 @@ mod tests {
         let h = fpm_head(line, &ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01.123456Z");
         assert_eq!(field(&h.fields, "child"), Some("4242"));
-        let h = fpm_head("NOTICE: PHP message: PHP Fatal error:  Uncaught Error: x in /a.php:7", &ctx()).unwrap();
+        let h = fpm_head(
+            "NOTICE: PHP message: PHP Fatal error:  Uncaught Error: x in /a.php:7",
+            &ctx(),
+        )
+        .unwrap();
         assert!(h.time.is_none());
         assert_eq!(h.level, Some(Level::Notice));
         assert!(fpm_head("Stack trace:", &ctx()).is_none());
@@ -170,7 +182,11 @@ mod tests {
         assert!(h.time.unwrap().zoned);
         assert_eq!(h.level, Some(Level::Fatal));
         assert_eq!(field(&h.fields, "php_type"), Some("Fatal error"));
-        let h = errorlog_head("[24-Nov-2026 10:00:01 UTC] PHP Warning:  x in /a.php on line 1", &ctx()).unwrap();
+        let h = errorlog_head(
+            "[24-Nov-2026 10:00:01 UTC] PHP Warning:  x in /a.php on line 1",
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(h.level, Some(Level::Warn));
         assert!(fpm_head("[24-Nov-2026 10:00:01 UTC] PHP Warning:  x", &ctx()).is_none());
     }

@@ -155,8 +155,14 @@ mod tests {
     fn stamp_prints_the_fraction_the_log_had() {
         let t = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 3).unwrap()
             + chrono::Duration::nanoseconds(120_456_789);
-        assert_eq!(Stamp::new(t, 3, true).to_string(), "2026-11-24T10:00:03.120Z");
-        assert_eq!(Stamp::new(t, 9, true).to_string(), "2026-11-24T10:00:03.120456789Z");
+        assert_eq!(
+            Stamp::new(t, 3, true).to_string(),
+            "2026-11-24T10:00:03.120Z"
+        );
+        assert_eq!(
+            Stamp::new(t, 9, true).to_string(),
+            "2026-11-24T10:00:03.120456789Z"
+        );
         assert_eq!(Stamp::new(t, 0, false).to_string(), "2026-11-24T10:00:03Z");
     }
 

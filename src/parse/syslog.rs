@@ -131,7 +131,10 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn ctx() -> TimeCtx {
-        TimeCtx::new(super::super::Zone::Utc, Some(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap()))
+        TimeCtx::new(
+            super::super::Zone::Utc,
+            Some(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap()),
+        )
     }
 
     #[test]
@@ -156,7 +159,11 @@ mod tests {
 
     #[test]
     fn rfc3339_and_5424() {
-        let h = head("2026-11-24T11:00:01.123456+01:00 web1 kernel: Memory cgroup out of memory", &ctx()).unwrap();
+        let h = head(
+            "2026-11-24T11:00:01.123456+01:00 web1 kernel: Memory cgroup out of memory",
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01.123456Z");
         let line = "<11>1 2026-11-24T10:00:01.123Z web1 nginx 811 - - boom";
         let h = head(line, &ctx()).unwrap();

@@ -120,7 +120,13 @@ impl TimeCtx {
 }
 
 /// Builds a wall-clock time, or `None` for an impossible date.
-pub fn naive(year: i32, month: u32, day: u32, hms: (u32, u32, u32), nanos: u32) -> Option<NaiveDateTime> {
+pub fn naive(
+    year: i32,
+    month: u32,
+    day: u32,
+    hms: (u32, u32, u32),
+    nanos: u32,
+) -> Option<NaiveDateTime> {
     NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(hms.0, hms.1, hms.2, nanos)
 }
 
@@ -274,9 +280,15 @@ mod tests {
         assert_eq!(s.to_string(), "2026-07-24T10:00:01Z");
         // 2026-10-25 02:30 happens twice in Berlin: the earlier (summer time) wins.
         let z = Zone::parse("Europe/Berlin").unwrap();
-        assert_eq!(z.to_utc(at("2026-10-25 02:30:00")).to_string(), "2026-10-25 00:30:00 UTC");
+        assert_eq!(
+            z.to_utc(at("2026-10-25 02:30:00")).to_string(),
+            "2026-10-25 00:30:00 UTC"
+        );
         // 2026-03-29 02:30 does not exist in Berlin: read with the winter offset.
-        assert_eq!(z.to_utc(at("2026-03-29 02:30:00")).to_string(), "2026-03-29 01:30:00 UTC");
+        assert_eq!(
+            z.to_utc(at("2026-03-29 02:30:00")).to_string(),
+            "2026-03-29 01:30:00 UTC"
+        );
         assert!(in_named_zone("Mars/Olympus", at("2026-11-24 11:00:01"), 0).is_none());
     }
 
@@ -286,10 +298,19 @@ mod tests {
             zone: Zone::Utc,
             reference: Some(at("2027-01-02 08:00:00")),
         };
-        assert_eq!(ctx.without_year(12, 31, (23, 59, 0), 0), Some(at("2026-12-31 23:59:00")));
-        assert_eq!(ctx.without_year(1, 2, (7, 0, 0), 0), Some(at("2027-01-02 07:00:00")));
+        assert_eq!(
+            ctx.without_year(12, 31, (23, 59, 0), 0),
+            Some(at("2026-12-31 23:59:00"))
+        );
+        assert_eq!(
+            ctx.without_year(1, 2, (7, 0, 0), 0),
+            Some(at("2027-01-02 07:00:00"))
+        );
         // Feb 29 only exists in a leap year: found four years back.
-        assert_eq!(ctx.without_year(2, 29, (0, 0, 0), 0), Some(at("2024-02-29 00:00:00")));
+        assert_eq!(
+            ctx.without_year(2, 29, (0, 0, 0), 0),
+            Some(at("2024-02-29 00:00:00"))
+        );
     }
 
     #[test]
