@@ -1,84 +1,132 @@
 //! Wiring: expands inputs, scans them (in parallel unless records stream out in
-//! order), and hands the results to the output writers. Only this file and
-//! `main.rs` know every stage.
+//! order), matches the catalog, correlates findings into incidents and hands the
+//! results to the output writers. Only this file and `main.rs` know every stage.
 
 use std::io::{self, Write};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
+use crate::correlate::{correlate, ClientErrors, Incident};
+use crate::error::Error;
 use crate::input::{expand_paths, Input};
+use crate::output::sanitize::for_terminal;
 use crate::output::{human, ndjson};
-use crate::parse::Record;
+use crate::parse::{field, Format, Record};
+use crate::rules::{catalog, Finding, Matcher};
 use crate::scan::{scan, FileSummary, Scanned};
 
 /// How a run ended, for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Nothing wrong found.
+    /// No incident with status >= 500 (exit 0).
     Clean,
-    /// At least one input could not be read (exit status 2).
+    /// At least one incident with status >= 500 (exit 1).
+    Incidents,
+    /// Something could not be read (exit 2).
     Errors,
 }
 
-pub fn run(config: &Config) -> io::Result<Outcome> {
+/// Everything one run found, ready for output.
+pub struct Report {
+    pub files: Vec<FileSummary>,
+    pub findings: Vec<Finding>,
+    pub incidents: Vec<Incident>,
+    pub errors: Vec<(String, String)>,
+}
+
+/// The catalog: built-in rules, with `--patterns` laid over them (their samples checked).
+pub fn load_matcher(config: &Config) -> Result<Matcher, Error> {
+    match &config.patterns {
+        None => Ok(Matcher::new(catalog::builtin())),
+        Some(dir) => {
+            let rules = catalog::with_user_rules(dir)?;
+            let builtin_ids: Vec<_> = catalog::builtin().into_iter().map(|r| r.id).collect();
+            let matcher = Matcher::new(rules);
+            let user_dir = dir.display().to_string();
+            matcher.check_samples(
+                |r| r.origin.starts_with(&user_dir) || !builtin_ids.contains(&r.id),
+                false,
+            )?;
+            Ok(matcher)
+        }
+    }
+}
+
+pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let expanded = expand_paths(&config.paths);
     let mut errors: Vec<(String, String)> = expanded.errors.clone();
     for (path, why) in &expanded.errors {
-        eprintln!(
-            "logscan: {}: {why}",
-            crate::output::sanitize::for_terminal(path)
-        );
+        eprintln!("logscan: {}: {why}", for_terminal(path));
     }
     for (path, why) in &expanded.notes {
-        eprintln!(
-            "logscan: note: {}: {why}",
-            crate::output::sanitize::for_terminal(path)
-        );
+        eprintln!("logscan: note: {}: {why}", for_terminal(path));
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let scanned = if config.records && !config.quiet {
-        scan_in_order(&expanded.inputs, config, &mut out)?
+    let (scanned, client_errors) = if config.records && !config.quiet {
+        scan_in_order(&expanded.inputs, config, matcher, &mut out)?
     } else {
-        scan_parallel(&expanded.inputs, config)
+        scan_parallel(&expanded.inputs, config, matcher)
     };
-    let mut files: Vec<FileSummary> = Vec::with_capacity(scanned.len());
+    let mut files = Vec::with_capacity(scanned.len());
+    let mut findings = Vec::new();
     for s in scanned {
         if let Some(e) = &s.error {
-            eprintln!(
-                "logscan: {}",
-                crate::output::sanitize::for_terminal(&e.to_string())
-            );
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             errors.push((e.path().to_string(), e.reason()));
         }
         files.push(s.summary);
+        findings.extend(s.findings);
     }
+    // Time order; findings without a time keep their file order at the end.
+    findings.sort_by_key(|f| (f.time.is_none(), f.time));
+    let incidents = correlate(&findings, &client_errors, config.window);
+    let report = Report {
+        files,
+        findings,
+        incidents,
+        errors,
+    };
     if !config.quiet {
         if config.json {
-            ndjson::write_summary(&mut out, &files, &errors)?;
+            ndjson::write_report(&mut out, &report)?;
         } else {
-            human::write_files(&mut out, &files)?;
+            human::write_report(&mut out, &report, config)?;
         }
     }
     out.flush()?;
-    Ok(if errors.is_empty() {
-        Outcome::Clean
-    } else {
+    Ok(if !report.errors.is_empty() {
         Outcome::Errors
+    } else if report.incidents.iter().any(|i| i.status >= 500) {
+        Outcome::Incidents
+    } else {
+        Outcome::Clean
     })
+}
+
+/// Access-log lines that show a 5xx: what clients really got.
+fn client_error(r: &Record) -> Option<(chrono::DateTime<chrono::Utc>, u16)> {
+    if !r.is_format(Format::Access) {
+        return None;
+    }
+    let status: u16 = field(&r.fields, "status")?.parse().ok()?;
+    (status >= 500).then_some((r.time?.utc, status))
 }
 
 /// `--records`: inputs one after another, each record written as it is read.
 fn scan_in_order(
     inputs: &[Input],
     config: &Config,
+    matcher: &Matcher,
     out: &mut impl Write,
-) -> io::Result<Vec<Scanned>> {
+) -> io::Result<(Vec<Scanned>, ClientErrors)> {
     let mut results = Vec::with_capacity(inputs.len());
+    let mut client_errors = ClientErrors::new();
     let mut write_error: Option<io::Error> = None;
     for input in inputs {
         let mut sink = |r: Record| {
+            client_errors.extend(client_error(&r));
             if write_error.is_some() {
                 return;
             }
@@ -91,24 +139,43 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(scan(input, config, &mut sink));
+        results.push(scan(input, config, matcher, &mut sink));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
     }
-    Ok(results)
+    Ok((results, client_errors))
 }
 
 /// Inputs in parallel on a pool of `--threads` workers; results kept in input order.
-fn scan_parallel(inputs: &[Input], config: &Config) -> Vec<Scanned> {
+fn scan_parallel(
+    inputs: &[Input],
+    config: &Config,
+    matcher: &Matcher,
+) -> (Vec<Scanned>, ClientErrors) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .expect("a thread pool of at least one thread can be built");
-    pool.install(|| {
+    let results: Vec<(Scanned, ClientErrors)> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| scan(input, config, &mut |_record| {}))
+            .map(|input| {
+                let mut client_errors = ClientErrors::new();
+                let scanned = scan(input, config, matcher, &mut |r| {
+                    client_errors.extend(client_error(&r))
+                });
+                (scanned, client_errors)
+            })
             .collect()
-    })
+    });
+    let mut all = ClientErrors::new();
+    let scanned = results
+        .into_iter()
+        .map(|(s, c)| {
+            all.extend(c);
+            s
+        })
+        .collect();
+    (scanned, all)
 }

@@ -43,9 +43,25 @@ pub struct Cli {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
+    /// Load extra rule files (`*.toml`) from DIR; a rule with an existing id replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Option<std::path::PathBuf>,
+
+    /// Print the rule catalog and exit (with --json: one object per rule).
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// Findings further apart than this start a new incident (`90s`, `5m`, `1h`).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub window: String,
+
     /// Worker threads (default: all cores). Output is identical for every N.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+
+    /// When to colour the human report: auto (a terminal and no NO_COLOR), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 
     /// Print nothing; only the exit status tells the outcome.
     #[arg(short, long)]

@@ -19,6 +19,13 @@ pub struct Config {
     pub until: Option<DateTime<Utc>>,
     pub threads: usize,
     pub quiet: bool,
+    /// `--patterns DIR`.
+    pub patterns: Option<std::path::PathBuf>,
+    pub list_rules: bool,
+    /// `--window`: the gap that separates incidents.
+    pub window: Duration,
+    /// Colour the human report (decided once: `--color`, `NO_COLOR`, whether stdout is a terminal).
+    pub color: bool,
 }
 
 impl Config {
@@ -46,7 +53,27 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let window = parse_duration(&cli.window)
+            .filter(|d| *d > Duration::zero())
+            .ok_or_else(|| {
+                format!(
+                    "--window: cannot read '{}' (use e.g. 90s, 5m, 1h)",
+                    cli.window
+                )
+            })?;
+        let color = match cli.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => {
+                std::io::IsTerminal::is_terminal(&std::io::stdout())
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
         Ok(Config {
+            color,
+            patterns: cli.patterns,
+            list_rules: cli.list_rules,
+            window,
             paths: cli.paths,
             json: cli.json,
             records: cli.records,

@@ -5,8 +5,10 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod correlate;
 pub mod error;
 pub mod input;
 pub mod output;
 pub mod parse;
+pub mod rules;
 pub mod scan;

@@ -7,7 +7,9 @@ use clap::Parser;
 use logscan::app::{self, Outcome};
 use logscan::cli::Cli;
 use logscan::config::Config;
+use logscan::output::ndjson;
 use logscan::parse::Format;
+use logscan::rules::Matcher;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,8 +26,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match app::run(&config) {
+    let matcher = match app::load_matcher(&config) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("logscan: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.list_rules {
+        return match list_rules(&matcher, config.json) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => ExitCode::from(2),
+            _ => ExitCode::SUCCESS,
+        };
+    }
+    match app::run(&config, &matcher) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Incidents) => ExitCode::from(1),
         Ok(Outcome::Errors) => ExitCode::from(2),
         // The reader of our output went away (`| head`): not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -34,4 +50,33 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn list_rules(matcher: &Matcher, json: bool) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        for rule in matcher.rules() {
+            ndjson::write_rule(&mut out, rule)?;
+        }
+    } else {
+        use std::io::Write;
+        for rule in matcher.rules() {
+            let status = rule.status().map_or("-".to_string(), |s| s.to_string());
+            let formats: Vec<&str> = rule.formats.iter().map(|f| f.name()).collect();
+            let formats = if formats.is_empty() {
+                "all".to_string()
+            } else {
+                formats.join(",")
+            };
+            writeln!(
+                out,
+                "{:<40} {:<24} {:>4}  {}",
+                rule.id,
+                rule.cause.name(),
+                status,
+                formats
+            )?;
+        }
+    }
+    io::Write::flush(&mut out)
 }

@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::input::{self, for_each_line, Input, LineReader, Opened};
 use crate::parse::detect::SAMPLE_LINES;
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx};
+use crate::rules::{Finding, Matcher};
 
 /// What one input held, for the `summary` object.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,29 +47,51 @@ impl FileSummary {
     }
 }
 
-/// A scanned input: its summary, and the error that cut it short, if any
-/// (what was read before the error still counts).
+/// A scanned input: its summary, its findings in file order, and the error that cut
+/// it short, if any (what was read before the error still counts).
 pub struct Scanned {
     pub summary: FileSummary,
+    pub findings: Vec<Finding>,
     pub error: Option<Error>,
 }
 
-/// Reads `input`, handing each record (inside `--since`/`--until`) to `sink`.
-pub fn scan(input: &Input, config: &Config, sink: &mut dyn FnMut(Record)) -> Scanned {
+/// Reads `input`, matching each record against the catalog and handing it
+/// (inside `--since`/`--until`) to `sink`.
+pub fn scan(
+    input: &Input,
+    config: &Config,
+    matcher: &Matcher,
+    sink: &mut dyn FnMut(Record),
+) -> Scanned {
     let opening = match input::open(input) {
         Ok(o) => o,
         Err(e) => {
             return Scanned {
                 summary: FileSummary::new(&input.name, Format::Unknown),
+                findings: Vec::new(),
                 error: Some(e),
             }
         }
     };
     let ctx = TimeCtx::new(config.zone, opening.mtime);
     let mut summary = FileSummary::new(&input.name, Format::Unknown);
+    let mut findings = Vec::new();
+    let mut last_time: Option<Stamp> = None;
     let mut emit = |r: Record| {
         summary.count(&r);
-        if config.in_range(r.time.map(|t| t.utc)) {
+        // Entries without a stamp of their own (bare php-fpm worker lines, dmesg uptime)
+        // are placed at the time of the entry before them, and say so.
+        let time = r.time.or(last_time);
+        last_time = time;
+        if config.in_range(time.map(|t| t.utc)) {
+            if let Some(mut f) = matcher.find(&r) {
+                if r.time.is_none() && time.is_some() {
+                    f.time = time;
+                    f.fields
+                        .push(("time_inferred".into(), "from the previous entry".into()));
+                }
+                findings.push(f);
+            }
             sink(r);
         }
     };
@@ -90,7 +113,11 @@ pub fn scan(input: &Input, config: &Config, sink: &mut dyn FnMut(Record)) -> Sca
             error
         }
     };
-    Scanned { summary, error }
+    Scanned {
+        summary,
+        findings,
+        error,
+    }
 }
 
 fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {

@@ -1,40 +1,199 @@
-//! The human report. For now: what was read, per file (format, lines, records,
-//! unknown lines, time span). Every log-derived string passes `sanitize` first.
+//! The human report: a one-line verdict, then per incident its span, status, root cause,
+//! Cloudflare view, activity sparkline, evidence lines (`file:line`), explanation and
+//! next steps; then the files read. Every log-derived string passes `sanitize` first.
 
 use std::io::{self, Write};
 
+use chrono::Duration;
+
 use super::sanitize::for_terminal;
-use crate::parse::{Level, Record};
+use super::style::Style;
+use crate::app::Report;
+use crate::config::Config;
+use crate::correlate::Incident;
+use crate::parse::{Level, Record, Stamp};
 use crate::scan::FileSummary;
 
-pub fn write_files(out: &mut impl Write, files: &[FileSummary]) -> io::Result<()> {
-    if files.is_empty() {
-        return writeln!(out, "no input read");
+/// Evidence messages are cut to this many characters on screen (counted in full elsewhere).
+const MESSAGE_WIDTH: usize = 200;
+
+pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> io::Result<()> {
+    let style = Style::new(config.color);
+    writeln!(out, "{}", verdict(report, &style))?;
+    for incident in &report.incidents {
+        writeln!(out)?;
+        write_incident(out, incident, &style)?;
     }
-    let width = files
-        .iter()
-        .map(|f| f.path.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(60);
+    let quiet_findings = report.findings.len()
+        - report
+            .incidents
+            .iter()
+            .map(|i| i.findings)
+            .sum::<usize>()
+            .min(report.findings.len());
+    writeln!(out)?;
+    if quiet_findings > 0 && report.incidents.is_empty() {
+        writeln!(
+            out,
+            "{} findings without client impact (see --json for each).",
+            quiet_findings
+        )?;
+    }
+    write_files(out, &report.files, &style)?;
+    for (path, error) in &report.errors {
+        writeln!(
+            out,
+            "{} {}: {}",
+            style.red("error:"),
+            for_terminal(path),
+            for_terminal(error)
+        )?;
+    }
+    Ok(())
+}
+
+fn verdict(report: &Report, style: &Style) -> String {
+    let lines: u64 = report.files.iter().map(|f| f.lines).sum();
+    let read = format!("{} files, {} lines", report.files.len(), lines);
+    match report.incidents.as_slice() {
+        [] => style.green(&format!("No 5xx incident found ({read}).")),
+        [one] => style.red(&format!(
+            "1 incident: {} from {} — root cause {} ({read}).",
+            one.status,
+            clock(one.start),
+            one.cause
+        )),
+        many => {
+            let worst = many.iter().max_by_key(|i| i.findings).expect("not empty");
+            style.red(&format!(
+                "{} incidents; the largest: {} from {} — root cause {} ({read}).",
+                many.len(),
+                worst.status,
+                clock(worst.start),
+                worst.cause
+            ))
+        }
+    }
+}
+
+fn clock(t: Stamp) -> String {
+    t.utc.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
+fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Result<()> {
     writeln!(
         out,
-        "{:width$}  {:<17} {:>10} {:>10} {:>8}  time span (UTC)",
-        "file", "format", "lines", "records", "unknown"
+        "{}  {} → {} ({})",
+        style.bold(&format!("Incident {}", i.id)),
+        clock(i.start),
+        i.end.utc.format("%H:%M:%S"),
+        duration(i.end.utc - i.start.utc)
     )?;
+    writeln!(
+        out,
+        "  clients got {} · root cause {} · Cloudflare: {} ({})",
+        style.red(&i.status.to_string()),
+        style.bold(i.cause.name()),
+        i.cloudflare.status,
+        i.cloudflare.note
+    )?;
+    let mut causes: Vec<_> = i.causes.iter().collect();
+    causes.sort_by_key(|(c, n)| (std::cmp::Reverse(**n), **c));
+    let causes: Vec<String> = causes.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    let failed = if i.failed_requests > 0 {
+        format!(" · {} failed requests in the access log", i.failed_requests)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "  {} findings: {}{failed}",
+        i.findings,
+        causes.join(", ")
+    )?;
+    writeln!(out, "  activity {}", style.cyan(&sparkline(&i.per_minute)))?;
+    writeln!(out, "  evidence:")?;
+    for f in &i.evidence {
+        let time = f.time.map_or_else(
+            || "--:--:--".to_string(),
+            |t| t.utc.format("%H:%M:%S").to_string(),
+        );
+        writeln!(
+            out,
+            "    {} {}  {}",
+            style.dim(&format!("{}:{}", for_terminal(&f.file), f.line)),
+            time,
+            for_terminal(&shorten(&f.message))
+        )?;
+    }
+    writeln!(out, "  why: {}", for_terminal(&i.explanation))?;
+    writeln!(out, "  next:")?;
+    for (n, step) in i.next_steps.iter().enumerate() {
+        writeln!(out, "    {}. {}", n + 1, for_terminal(step))?;
+    }
+    Ok(())
+}
+
+/// First line only, cut for display.
+fn shorten(message: &str) -> String {
+    let first = message.lines().next().unwrap_or("");
+    let more = if message.contains('\n') { " …" } else { "" };
+    match first.char_indices().nth(MESSAGE_WIDTH) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => format!("{first}{more}"),
+    }
+}
+
+/// `▁▃█▂` from counts per minute.
+pub fn sparkline(counts: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                ' '
+            } else {
+                BARS[((c as usize * 7) / max as usize).min(7)]
+            }
+        })
+        .collect()
+}
+
+pub fn write_files(out: &mut impl Write, files: &[FileSummary], style: &Style) -> io::Result<()> {
+    if files.is_empty() {
+        return writeln!(out, "No input read.");
+    }
+    writeln!(out, "{}", style.bold("Files read:"))?;
     for f in files {
         let span = match (f.first, f.last) {
-            (Some(a), Some(b)) => format!("{a} .. {b}"),
+            (Some(a), Some(b)) => format!(
+                "{} .. {}",
+                a.utc.format("%Y-%m-%d %H:%M:%S"),
+                b.utc.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
             _ => "no timestamps".to_string(),
+        };
+        let unknown = if f.unknown > 0 {
+            format!(", {} unrecognised", f.unknown)
+        } else {
+            String::new()
         };
         writeln!(
             out,
-            "{:width$}  {:<17} {:>10} {:>10} {:>8}  {}",
+            "  {}  {}, {} lines{unknown}, {}",
             for_terminal(&f.path),
             f.format.name(),
             f.lines,
-            f.records,
-            f.unknown,
             span
         )?;
     }
@@ -55,4 +214,22 @@ pub fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
         r.format.name(),
         for_terminal(&r.message.replace('\n', " ⏎ "))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_the_peak() {
+        assert_eq!(sparkline(&[1, 0, 8, 4]), "▁ █▄");
+        assert_eq!(sparkline(&[]), "");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(Duration::seconds(42)), "42s");
+        assert_eq!(duration(Duration::seconds(259)), "4m19s");
+        assert_eq!(duration(Duration::seconds(7300)), "2h01m");
+    }
 }

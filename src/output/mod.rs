@@ -4,3 +4,4 @@
 pub mod human;
 pub mod ndjson;
 pub mod sanitize;
+pub mod style;

@@ -6,8 +6,14 @@ use std::io::{self, Write};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::app::Report;
+use crate::correlate::Incident;
 use crate::parse::{Fields, Record, Stamp};
-use crate::scan::FileSummary;
+use crate::rules::Finding;
 
 /// Fields as a JSON object, in the order they were found.
 struct FieldsOut<'a>(&'a Fields);
@@ -74,22 +80,140 @@ struct ErrorOut<'a> {
 }
 
 #[derive(Serialize)]
+struct FindingOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    time: Option<String>,
+    file: &'a str,
+    line: u64,
+    format: &'static str,
+    level: Option<&'static str>,
+    rule: &'a str,
+    cause: &'static str,
+    status: Option<u16>,
+    message: &'a str,
+    fields: FieldsOut<'a>,
+}
+
+fn finding_out(f: &Finding) -> FindingOut<'_> {
+    FindingOut {
+        kind: "finding",
+        time: time(f.time),
+        file: &f.file,
+        line: f.line,
+        format: f.format.name(),
+        level: f.level.map(|l| l.as_str()),
+        rule: &f.rule,
+        cause: f.cause.name(),
+        status: f.status,
+        message: &f.message,
+        fields: FieldsOut(&f.fields),
+    }
+}
+
+#[derive(Serialize)]
+struct EvidenceOut<'a> {
+    file: &'a str,
+    line: u64,
+    time: Option<String>,
+    rule: &'a str,
+    cause: &'static str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct IncidentOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: usize,
+    start: String,
+    end: String,
+    cause: &'static str,
+    status: u16,
+    /// A number when the origin's status passed through, a string for Cloudflare's own 52x.
+    cloudflare: Value,
+    cloudflare_note: &'a str,
+    findings: usize,
+    causes: BTreeMap<&'static str, usize>,
+    files: Vec<&'a str>,
+    failed_requests: usize,
+    per_minute: &'a [u32],
+    evidence: Vec<EvidenceOut<'a>>,
+    explanation: &'a str,
+    next_steps: &'a [String],
+}
+
+fn incident_out(i: &Incident) -> IncidentOut<'_> {
+    let cloudflare = if i.cloudflare.status >= 520 {
+        Value::String(i.cloudflare.status.to_string())
+    } else {
+        Value::from(i.cloudflare.status)
+    };
+    IncidentOut {
+        kind: "incident",
+        id: i.id,
+        start: i.start.to_string(),
+        end: i.end.to_string(),
+        cause: i.cause.name(),
+        status: i.status,
+        cloudflare,
+        cloudflare_note: &i.cloudflare.note,
+        findings: i.findings,
+        causes: i.causes.iter().map(|(c, n)| (c.name(), *n)).collect(),
+        files: i.files.iter().map(|f| f.as_ref()).collect(),
+        failed_requests: i.failed_requests,
+        per_minute: &i.per_minute,
+        evidence: i
+            .evidence
+            .iter()
+            .map(|f| EvidenceOut {
+                file: &f.file,
+                line: f.line,
+                time: time(f.time),
+                rule: &f.rule,
+                cause: f.cause.name(),
+                message: &f.message,
+            })
+            .collect(),
+        explanation: &i.explanation,
+        next_steps: &i.next_steps,
+    }
+}
+
+#[derive(Serialize)]
 struct SummaryOut<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     files: Vec<FileOut<'a>>,
     lines: u64,
     records: u64,
+    findings: usize,
+    incidents: usize,
+    by_cause: BTreeMap<&'static str, usize>,
+    by_status: BTreeMap<String, usize>,
     errors: Vec<ErrorOut<'a>>,
 }
 
-/// The closing `summary` object.
-pub fn write_summary(
-    out: &mut impl Write,
-    files: &[FileSummary],
-    errors: &[(String, String)],
-) -> io::Result<()> {
-    let obj = SummaryOut {
+/// Findings in time order, incidents in time order, then the summary.
+pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    for f in &report.findings {
+        serde_json::to_writer(&mut *out, &finding_out(f))?;
+        out.write_all(b"\n")?;
+    }
+    for i in &report.incidents {
+        serde_json::to_writer(&mut *out, &incident_out(i))?;
+        out.write_all(b"\n")?;
+    }
+    let mut by_cause = BTreeMap::new();
+    let mut by_status = BTreeMap::new();
+    for f in &report.findings {
+        *by_cause.entry(f.cause.name()).or_insert(0) += 1;
+        *by_status
+            .entry(f.status.map_or("none".to_string(), |s| s.to_string()))
+            .or_insert(0) += 1;
+    }
+    let files = &report.files;
+    let summary = SummaryOut {
         kind: "summary",
         files: files
             .iter()
@@ -105,13 +229,46 @@ pub fn write_summary(
             .collect(),
         lines: files.iter().map(|f| f.lines).sum(),
         records: files.iter().map(|f| f.records).sum(),
-        errors: errors
+        findings: report.findings.len(),
+        incidents: report.incidents.len(),
+        by_cause,
+        by_status,
+        errors: report
+            .errors
             .iter()
             .map(|(path, error)| ErrorOut {
                 path,
                 error: error.clone(),
             })
             .collect(),
+    };
+    serde_json::to_writer(&mut *out, &summary)?;
+    out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    id: &'a str,
+    cause: &'static str,
+    status: Option<u16>,
+    formats: Vec<&'static str>,
+    regex: &'a str,
+    samples: &'a [String],
+    counter: &'a [String],
+    origin: &'a str,
+}
+
+/// One rule of `--list-rules --json`.
+pub fn write_rule(out: &mut impl Write, rule: &crate::rules::Rule) -> io::Result<()> {
+    let obj = RuleOut {
+        id: &rule.id,
+        cause: rule.cause.name(),
+        status: rule.status(),
+        formats: rule.formats.iter().map(|f| f.name()).collect(),
+        regex: rule.regex.as_str(),
+        samples: &rule.samples,
+        counter: &rule.counter,
+        origin: &rule.origin,
     };
     serde_json::to_writer(&mut *out, &obj)?;
     out.write_all(b"\n")

@@ -162,10 +162,12 @@ impl Assembler {
     ) {
         let payload = envelope.payload.as_ref();
         let inner = any_text_head(None, payload, &self.ctx);
-        // A compose line without a stamp of its own continues its service's entry.
+        // A compose line without a stamp of its own that looks like the rest of an
+        // entry (a stack frame, an indented line) continues its service's entry.
         if inner.is_none()
             && envelope.time.is_none()
             && format == Format::DockerCompose
+            && looks_like_continuation(payload)
             && self.continues(Some(&envelope.key), at)
         {
             self.append(payload, at);
@@ -301,6 +303,26 @@ impl Assembler {
             fields,
         }
     }
+}
+
+/// The shapes a continuation line takes inside a container stream, where a line of an
+/// unknown program is its own entry: indented text, stack frames, chained exceptions,
+/// further PHP messages and the closing line of an nginx FastCGI message.
+fn looks_like_continuation(payload: &str) -> bool {
+    payload.starts_with([' ', '\t'])
+        || payload
+            .strip_prefix('#')
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        || [
+            "Stack trace:",
+            "Next ",
+            "PHP message: ",
+            "PHP Stack trace:",
+            "PHP   ",
+        ]
+        .iter()
+        .any(|p| payload.starts_with(p))
+        || (payload.contains("\" while ") && payload.contains(", client: "))
 }
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,297 @@
+//! Words for an incident: the one-sentence explanation, the concrete next steps and
+//! what a visitor behind Cloudflare saw — built from the evidence's own fields (pool,
+//! script, limit, killed process, upstream), never generic where the log says more.
+
+use crate::parse::field;
+use crate::rules::{Cause, Finding};
+
+use super::Cloudflare;
+
+/// A field of the root finding, or of another finding of the same cause that has it.
+fn pick<'a>(root: &'a Finding, members: &[&'a Finding], name: &str) -> Option<&'a str> {
+    field(&root.fields, name).or_else(|| {
+        members
+            .iter()
+            .filter(|f| f.cause == root.cause)
+            .find_map(|f| field(&f.fields, name))
+    })
+}
+
+fn count(members: &[&Finding], cause: Cause) -> usize {
+    members.iter().filter(|f| f.cause == cause).count()
+}
+
+/// `134217728` → `128M`.
+fn human_bytes(s: &str) -> String {
+    match s.parse::<u64>() {
+        Ok(b) if b >= 1 << 20 => format!("{}M", b >> 20),
+        Ok(b) if b >= 1 << 10 => format!("{}K", b >> 10),
+        _ => s.to_string(),
+    }
+}
+
+/// The script and line a PHP message names: `/var/www/a.php:12`.
+fn php_location(root: &Finding) -> Option<String> {
+    let file = field(&root.fields, "file").or_else(|| field(&root.fields, "script"))?;
+    Some(match field(&root.fields, "line") {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_string(),
+    })
+}
+
+/// The first line of the root message, shortened.
+fn headline(root: &Finding) -> String {
+    let first = root.message.lines().next().unwrap_or("").trim();
+    match first.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &first[..i]),
+        None => first.to_string(),
+    }
+}
+
+/// The gateway lines' upstream, if nginx named one.
+fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> String {
+    pick(root, members, "upstream")
+        .or_else(|| pick(root, members, "socket"))
+        .or_else(|| pick(root, members, "addr"))
+        .unwrap_or("the backend")
+        .to_string()
+}
+
+pub fn explain(
+    root: &Finding,
+    members: &[&Finding],
+    status: u16,
+    failed: usize,
+) -> (String, Vec<String>) {
+    let n = count(members, root.cause);
+    let times = if n == 1 {
+        "once".to_string()
+    } else {
+        format!("{n} times")
+    };
+    let hits = if failed > 0 {
+        format!(" {failed} requests got {status}.")
+    } else {
+        String::new()
+    };
+    let pool = pick(root, members, "pool").map_or(String::new(), |p| format!(" in pool '{p}'"));
+    let (what, steps): (String, Vec<String>) = match root.cause {
+        Cause::OomKill => {
+            let comm = pick(root, members, "comm").unwrap_or("a process");
+            let pid = pick(root, members, "pid").map_or(String::new(), |p| format!(" (pid {p})"));
+            let rss = pick(root, members, "rss").map_or(String::new(), |r| format!(" using {r} kB of memory"));
+            (
+                format!("The kernel ran out of memory and killed {comm}{pid}{rss}; requests it was serving failed."),
+                vec![
+                    "See what used the memory: `ps aux --sort=-rss | head` and the OOM report in `journalctl -k`.".into(),
+                    format!("If {comm} is php-fpm: lower `pm.max_children` so children × peak memory fits in RAM, or cap `memory_limit`."),
+                    "Add RAM or swap, or give the container a memory limit with headroom.".into(),
+                ],
+            )
+        }
+        Cause::DiskFull => (
+            format!("A filesystem is full (errno 28, {times}): writes failed. {}", headline(root)),
+            vec![
+                "Find the full filesystem: `df -h` and `df -i`; then what grew: `du -xsh /var/* | sort -h`.".into(),
+                "Free space (old logs, caches, nginx temp files) and fix log rotation.".into(),
+            ],
+        ),
+        Cause::TooManyOpenFiles => (
+            format!("A process ran out of file descriptors (errno 24, {times})."),
+            vec![
+                "Raise the limit: `worker_rlimit_nofile` (nginx), `LimitNOFILE=` in the systemd unit, `rlimit_files` (php-fpm).".into(),
+                "Look for a descriptor leak: `ls /proc/<pid>/fd | wc -l` over time.".into(),
+            ],
+        ),
+        Cause::MemoryExhausted => (
+            format!("The system could not allocate memory (errno 12, {times}): {}", headline(root)),
+            vec![
+                "Check free memory and swap (`free -m`) and what holds it (`ps aux --sort=-rss | head`).".into(),
+                "Lower the number of workers or add memory.".into(),
+            ],
+        ),
+        Cause::DatabaseUnavailable => (
+            format!("The application could not use its database ({times}): {}", headline(root)),
+            vec![
+                "Check the database server: `systemctl status mysql` (or the db container) and its error log at that time.".into(),
+                "[2002] refused / no such file: the server is down or host/socket is wrong; [1040]: raise `max_connections` or pool connections; 2006 gone away: server restarted or `wait_timeout`.".into(),
+            ],
+        ),
+        Cause::DependencyUnavailable => {
+            let host = pick(root, members, "host").or_else(|| pick(root, members, "addr")).unwrap_or("a service");
+            (
+                format!("The application could not reach {host} ({times}): {}", headline(root)),
+                vec![
+                    format!("Check that {host} is running and reachable from the web server (`nc -vz` host port)."),
+                    "Make the application degrade gracefully (timeouts, fallbacks) when it is down.".into(),
+                ],
+            )
+        }
+        Cause::PhpFatal => {
+            let at = php_location(root).map_or(String::new(), |l| format!(" in {l}"));
+            (
+                format!("PHP stopped with a fatal error{at} ({times}): {}", headline(root)),
+                vec![
+                    format!("Fix the error{at}, or roll back the deploy that introduced it."),
+                    "Reproduce it with the failing request from the evidence lines.".into(),
+                ],
+            )
+        }
+        Cause::PhpMemoryExhausted => {
+            let limit = pick(root, members, "limit").map_or("its".to_string(), human_bytes);
+            let at = php_location(root).map_or(String::new(), |l| format!(" in {l}"));
+            (
+                format!("PHP reached memory_limit ({limit}){at} ({times}); those requests failed."),
+                vec![
+                    format!("Find why the script{at} needs so much memory (large result sets, unbounded loops)."),
+                    format!("Only if the need is legitimate: raise `memory_limit` above {limit} for that script or pool."),
+                ],
+            )
+        }
+        Cause::PhpTimeout => {
+            let script = pick(root, members, "script").unwrap_or("the slow script");
+            (
+                format!("PHP requests ran past their time limit ({times}) in {script}."),
+                vec![
+                    "Find what is slow: set `request_slowlog_timeout` and `slowlog` in the php-fpm pool; check slow database queries.".into(),
+                    "Keep `max_execution_time`, `request_terminate_timeout` and nginx's `fastcgi_read_timeout` consistent.".into(),
+                ],
+            )
+        }
+        Cause::WorkerCrash => {
+            let signal = pick(root, members, "signal").map_or(String::new(), |s| format!(" (signal {s})"));
+            (
+                format!("Worker processes crashed{signal}{pool} ({times}); the requests they served got no answer."),
+                vec![
+                    "Get a backtrace: enable core dumps, or look for `segfault at` lines in `dmesg` naming the library.".into(),
+                    "Disable recently added or updated PHP extensions (opcache JIT, xdebug, imagick) and retest.".into(),
+                ],
+            )
+        }
+        Cause::ConfigError => (
+            format!("The server configuration is broken ({times}): {}", headline(root)),
+            vec![
+                "Test the configuration: `nginx -t`, `apachectl configtest` or `php-fpm -t`, and fix the file and line it names.".into(),
+                "Roll back the last configuration change if the fix is not obvious.".into(),
+            ],
+        ),
+        Cause::PermissionDenied => (
+            format!("Access was refused (errno 13, {times}): {}", headline(root)),
+            vec![
+                "For a php-fpm socket: `listen.owner`, `listen.group` and `listen.mode` must let the web server user connect.".into(),
+                "Check file ownership and modes, and SELinux/AppArmor denials (`ausearch -m avc`, `dmesg | grep DENIED`).".into(),
+            ],
+        ),
+        Cause::WorkerPoolExhausted => {
+            let limit = pick(root, members, "limit").map_or(String::new(), |l| format!(" (limit {l})"));
+            (
+                format!("All workers were busy{pool}{limit}, reached {times}; new requests queued until they timed out or were refused."),
+                vec![
+                    format!("If memory allows, raise `pm.max_children`{pool}{limit}: children × average RSS must fit in RAM."),
+                    "Find the slow requests that hold workers: `request_slowlog_timeout` + `slowlog`, database locks, external calls.".into(),
+                ],
+            )
+        }
+        Cause::RateLimited => {
+            let zone = pick(root, members, "zone").map_or(String::new(), |z| format!(" zone \"{z}\""));
+            (
+                format!("nginx rate limiting{zone} rejected requests ({times})."),
+                vec![
+                    "If the traffic was legitimate, raise `rate`/`burst` for that zone; otherwise the limit did its job.".into(),
+                    "See who was limited: the client addresses in the evidence, or the access log.".into(),
+                ],
+            )
+        }
+        Cause::Restart => (
+            format!("A service was stopped or restarted ({times}); requests failed until it was back: {}", headline(root)),
+            vec![
+                "Find who restarted it: `journalctl -u <unit>` around that time, deploy tools, logrotate, the OOM killer.".into(),
+                "Use graceful reloads (`systemctl reload`), and check it comes back (`systemctl status`).".into(),
+            ],
+        ),
+        Cause::UpstreamRefused => {
+            let up = upstream(root, members);
+            (
+                format!("Nothing accepted connections at {up} ({times}): the backend was down or listening elsewhere."),
+                vec![
+                    "Check the backend: `systemctl status 'php*-fpm'` (or the app container) and `ss -ltnp` for what listens.".into(),
+                    format!("Make sure {up} in the web server config matches the backend's `listen`."),
+                ],
+            )
+        }
+        Cause::UpstreamReset => {
+            let up = upstream(root, members);
+            (
+                format!("The backend {up} closed connections mid-request ({times}): it crashed, was killed or restarted."),
+                vec![
+                    "Look in the backend's log (php-fpm: `exited on signal`) and the kernel log (OOM) at that time.".into(),
+                    "Check `request_terminate_timeout` and `pm.max_requests` in the php-fpm pool.".into(),
+                ],
+            )
+        }
+        Cause::UpstreamTimeout => {
+            let up = upstream(root, members);
+            (
+                format!("The backend {up} did not answer in time ({times})."),
+                vec![
+                    "Find the slow requests: php-fpm `slowlog`, slow database queries, calls to external APIs.".into(),
+                    "Check whether the backend's workers were all busy (`pm.max_children`); raise timeouts only if the work is legitimately slow.".into(),
+                ],
+            )
+        }
+        Cause::UpstreamBadResponse => (
+            format!("The backend sent a response the web server could not use ({times}): {}", headline(root)),
+            vec![
+                "For `too big header`: raise `fastcgi_buffer_size`/`proxy_buffer_size` (e.g. 32k) and the buffers.".into(),
+                "For an invalid header: make sure the backend speaks the protocol configured (HTTP vs FastCGI).".into(),
+            ],
+        ),
+        Cause::NoLiveUpstreams => (
+            format!("Every server of the upstream group was marked down ({times}); the real failure is in the lines before."),
+            vec![
+                "Read the earlier upstream errors to see why the servers failed.".into(),
+                "Review `max_fails`/`fail_timeout` so one slow period does not take the whole group out.".into(),
+            ],
+        ),
+        Cause::UpstreamTls => (
+            format!("TLS to the backend failed ({times}): {}", headline(root)),
+            vec![
+                "Check `proxy_ssl_server_name on`, the backend certificate and the protocols both sides allow.".into(),
+            ],
+        ),
+    };
+    (format!("{what}{hits}"), steps)
+}
+
+/// What a visitor behind Cloudflare saw: the origin's status passed through, or
+/// Cloudflare's own 52x when the origin's front server itself was not answering.
+pub fn cloudflare_view(root: &Finding, status: u16) -> Cloudflare {
+    let front_down = matches!(
+        root.cause,
+        Cause::ConfigError | Cause::Restart | Cause::OomKill | Cause::TooManyOpenFiles
+    ) && field(&root.fields, "comm")
+        .or(Some(root.message.as_str()))
+        .is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            (s.contains("nginx") || s.contains("apache") || s.contains("httpd"))
+                && !s.contains("upstream")
+                && !s.contains("php")
+        });
+    if front_down {
+        return Cloudflare {
+            status: 521,
+            note: "the origin's web server was not accepting connections: Cloudflare shows 521 (Web server is down)".into(),
+        };
+    }
+    let note = match status {
+        500 => "the origin answered 500; Cloudflare passes it through",
+        502 => "the origin answered 502; Cloudflare shows its 502 Bad Gateway page",
+        503 => "the origin answered 503; Cloudflare passes it through",
+        504 => "the origin answered 504; Cloudflare shows its 504 Gateway Timeout page (a backend slower than 100 s would be 524)",
+        _ => "the origin's status is passed through",
+    };
+    Cloudflare {
+        status,
+        note: note.into(),
+    }
+}

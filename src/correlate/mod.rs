@@ -1,0 +1,9 @@
+//! Correlation: findings from every file on one UTC clock are grouped into incidents
+//! (`incident.rs`), each incident gets its root cause and status (`root_cause.rs`),
+//! the Cloudflare view and an explanation built from its evidence (`explain.rs`).
+
+mod explain;
+mod incident;
+mod root_cause;
+
+pub use incident::{correlate, ClientErrors, Cloudflare, Incident};

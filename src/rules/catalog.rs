@@ -1,0 +1,311 @@
+//! The rule catalog: `patterns/*.toml` embedded at build time, plus `--patterns DIR`
+//! files. Every rule is validated on load — TOML syntax, known cause and formats, a
+//! regex that compiles, at least one sample, unique ids — and errors point at
+//! `file:line`. Samples are checked by parsing and matching them (`Catalog::check_samples`).
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::cause::Cause;
+use crate::error::Error;
+use crate::parse::Format;
+
+/// The built-in rule files, in matching order: specific programs before generic text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "patterns/apache.toml",
+        include_str!("../../patterns/apache.toml"),
+    ),
+    (
+        "patterns/nginx.toml",
+        include_str!("../../patterns/nginx.toml"),
+    ),
+    (
+        "patterns/database.toml",
+        include_str!("../../patterns/database.toml"),
+    ),
+    ("patterns/php.toml", include_str!("../../patterns/php.toml")),
+    (
+        "patterns/php_fpm.toml",
+        include_str!("../../patterns/php_fpm.toml"),
+    ),
+    (
+        "patterns/kernel.toml",
+        include_str!("../../patterns/kernel.toml"),
+    ),
+    (
+        "patterns/system.toml",
+        include_str!("../../patterns/system.toml"),
+    ),
+];
+
+/// What status a rule's evidence means for clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleStatus {
+    /// The cause's default status.
+    Default,
+    /// This HTTP status.
+    Code(u16),
+    /// No client impact (warnings, early signs): `status = "none"`.
+    None,
+}
+
+/// One validated rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: Arc<str>,
+    pub cause: Cause,
+    /// Formats it applies to; empty means all.
+    pub formats: Vec<Format>,
+    pub regex: Regex,
+    pub status: RuleStatus,
+    pub samples: Vec<String>,
+    pub counter: Vec<String>,
+    /// Where it was defined: `patterns/nginx.toml:12`.
+    pub origin: String,
+}
+
+impl Rule {
+    /// The status clients most likely got, or `None` for evidence with no client impact.
+    pub fn status(&self) -> Option<u16> {
+        match self.status {
+            RuleStatus::Default => Some(self.cause.default_status()),
+            RuleStatus::Code(c) => Some(c),
+            RuleStatus::None => None,
+        }
+    }
+
+    pub fn applies_to(&self, format: Format, inner: Option<Format>) -> bool {
+        self.formats.is_empty()
+            || format == Format::Unknown
+            || self.formats.contains(&format)
+            || inner.is_some_and(|f| self.formats.contains(&f))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    cause: Spanned<String>,
+    #[serde(default)]
+    formats: Option<Spanned<Vec<String>>>,
+    regex: Spanned<String>,
+    #[serde(default)]
+    status: Option<Spanned<RawStatus>>,
+    #[serde(default)]
+    samples: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    counter: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStatus {
+    Code(i64),
+    Word(String),
+}
+
+/// Parses and validates one rule file.
+pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
+    let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let err = |span: Range<usize>, msg: String| Error::Rule {
+        file: name.to_string(),
+        line: line_of(span),
+        msg,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let msg = e.message().to_string();
+        err(e.span().unwrap_or(0..0), msg)
+    })?;
+    let mut seen = HashSet::new();
+    let mut rules = Vec::with_capacity(raw.rule.len());
+    for spanned in raw.rule {
+        let rule_span = spanned.span();
+        let r = spanned.into_inner();
+        let id = r.id.get_ref().trim().to_string();
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        {
+            return Err(err(
+                r.id.span(),
+                format!("rule id '{id}' must be kebab-case (a-z, 0-9, -)"),
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(err(r.id.span(), format!("duplicate rule id '{id}'")));
+        }
+        let cause: Cause = r
+            .cause
+            .get_ref()
+            .parse()
+            .map_err(|e| err(r.cause.span(), e))?;
+        let formats = match &r.formats {
+            None => Vec::new(),
+            Some(f) => f
+                .get_ref()
+                .iter()
+                .map(|name| name.parse::<Format>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| err(f.span(), e))?,
+        };
+        let regex = Regex::new(r.regex.get_ref()).map_err(|e| {
+            err(
+                r.regex.span(),
+                format!("rule '{id}': bad regex: {}", one_line(&e.to_string())),
+            )
+        })?;
+        let status = match &r.status {
+            None => RuleStatus::Default,
+            Some(s) => match s.get_ref() {
+                RawStatus::Code(c) if (100..=599).contains(c) => RuleStatus::Code(*c as u16),
+                RawStatus::Word(w) if w == "none" => RuleStatus::None,
+                _ => {
+                    return Err(err(
+                        s.span(),
+                        format!("rule '{id}': status must be an HTTP status (100-599) or \"none\""),
+                    ))
+                }
+            },
+        };
+        let samples = match r.samples {
+            Some(s) if !s.get_ref().is_empty() => s.into_inner(),
+            Some(s) => {
+                return Err(err(
+                    s.span(),
+                    format!("rule '{id}': needs at least one sample line"),
+                ))
+            }
+            None => {
+                return Err(err(
+                    rule_span,
+                    format!("rule '{id}': needs at least one sample line (samples = [...])"),
+                ))
+            }
+        };
+        rules.push(Rule {
+            id: id.into(),
+            cause,
+            formats,
+            regex,
+            status,
+            samples,
+            counter: r.counter,
+            origin: format!("{name}:{}", line_of(r.id.span())),
+        });
+    }
+    Ok(rules)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The built-in rules followed by nothing else.
+pub fn builtin() -> Vec<Rule> {
+    BUILTIN
+        .iter()
+        .flat_map(|(name, text)| {
+            load_file(name, text).unwrap_or_else(|e| panic!("built-in catalog is invalid: {e}"))
+        })
+        .collect()
+}
+
+/// Built-in rules with the `*.toml` files of `dir` laid over them: a rule whose id
+/// exists replaces it, and user rules are tried first.
+pub fn with_user_rules(dir: &Path) -> Result<Vec<Rule>, Error> {
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    let mut user = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        user.extend(load_file(&name, &text)?);
+    }
+    let replaced: HashSet<Arc<str>> = user.iter().map(|r| r.id.clone()).collect();
+    let mut rules = user;
+    rules.extend(builtin().into_iter().filter(|r| !replaced.contains(&r.id)));
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[rule]]
+id = "x-refused"
+cause = "upstream_refused"
+formats = ["nginx-error"]
+regex = 'connect\(\) failed \(111: '
+samples = ["2026/11/24 10:00:01 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream"]
+"#;
+
+    fn error_of(text: &str) -> String {
+        load_file("user.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_a_good_file() {
+        let rules = load_file("user.toml", GOOD).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].status(), Some(502));
+        assert_eq!(rules[0].origin, "user.toml:3");
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        assert!(error_of("[[rule]\nid = 1").starts_with("user.toml:1:"));
+        let bad_regex = GOOD.replace(r"connect\(\) failed \(111: ", "connect((");
+        let e = error_of(&bad_regex);
+        assert!(
+            e.starts_with("user.toml:6:") && e.contains("bad regex"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("upstream_refused", "gremlins"));
+        assert!(
+            e.starts_with("user.toml:4:") && e.contains("unknown cause"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("nginx-error", "nginx"));
+        assert!(e.starts_with("user.toml:5:"), "{e}");
+        let e = error_of(&format!("{GOOD}\n{GOOD}"));
+        assert!(e.contains("duplicate rule id"), "{e}");
+        let e = error_of(&GOOD.replace("samples = [", "samples = []\nx = ["));
+        assert!(e.contains("user.toml:"), "{e}");
+        let no_samples: String = GOOD
+            .lines()
+            .filter(|l| !l.starts_with("samples"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(error_of(&no_samples).contains("needs at least one sample"));
+        let e = error_of(&GOOD.replace("formats", "status = \"maybe\"\nformats"));
+        assert!(e.contains("status must be"), "{e}");
+    }
+}

@@ -1,0 +1,155 @@
+//! Matching the whole catalog against a record in one pass.
+//!
+//! Design: all rule regexes are compiled into one `RegexSet`, so each message is
+//! scanned once by a single automaton no matter how many rules there are; the first
+//! matching rule in catalog order (that applies to the record's format) wins, and only
+//! its own regex runs again to pull out named captures as finding fields.
+
+use std::sync::Arc;
+
+use regex::RegexSet;
+
+use super::catalog::Rule;
+use super::Finding;
+use crate::error::Error;
+use crate::parse::{detect_format, Assembler, Record, TimeCtx};
+
+pub struct Matcher {
+    rules: Vec<Rule>,
+    set: RegexSet,
+}
+
+impl Matcher {
+    pub fn new(rules: Vec<Rule>) -> Matcher {
+        let set = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
+            .expect("every rule regex compiled alone, so the set compiles");
+        Matcher { rules, set }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule that explains this record, if any.
+    pub fn rule_for(&self, record: &Record) -> Option<&Rule> {
+        if record.message.is_empty() {
+            return None;
+        }
+        self.set
+            .matches(&record.message)
+            .into_iter()
+            .map(|i| &self.rules[i])
+            .find(|r| r.applies_to(record.format, record.inner))
+    }
+
+    /// The finding a record makes, if a rule explains it.
+    pub fn find(&self, record: &Record) -> Option<Finding> {
+        let rule = self.rule_for(record)?;
+        let mut fields = record.fields.clone();
+        if let Some(caps) = rule.regex.captures(&record.message) {
+            for name in rule.regex.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    fields.retain(|(k, _)| k != name);
+                    fields.push((name.to_string().into(), m.as_str().to_string()));
+                }
+            }
+        }
+        Some(Finding {
+            time: record.time,
+            file: Arc::clone(&record.file),
+            line: record.line,
+            format: record.format,
+            level: record.level,
+            rule: Arc::clone(&rule.id),
+            cause: rule.cause,
+            status: rule.status(),
+            message: record.message.clone(),
+            fields,
+        })
+    }
+
+    /// Checks that each sample of the rules `which` selects, read as a log line, is
+    /// matched by its own rule (`must_win`: and by no earlier one), and that no
+    /// counter-sample matches any rule. Returns the first problem.
+    pub fn check_samples(
+        &self,
+        which: impl Fn(&Rule) -> bool,
+        must_win: bool,
+    ) -> Result<(), Error> {
+        match self.sample_problems(which, must_win).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every sample and counter-sample problem of the rules `which` selects.
+    pub fn sample_problems(&self, which: impl Fn(&Rule) -> bool, must_win: bool) -> Vec<Error> {
+        let mut problems = Vec::new();
+        for rule in self.rules.iter().filter(|r| which(r)) {
+            let fail = |msg: String| {
+                let (file, line) = rule.origin.rsplit_once(':').unwrap_or((&rule.origin, "0"));
+                Error::Rule {
+                    file: file.to_string(),
+                    line: line.parse().unwrap_or(0),
+                    msg,
+                }
+            };
+            for sample in &rule.samples {
+                let record = first_record(sample);
+                let hit = if must_win {
+                    self.rule_for(&record).is_some_and(|r| r.id == rule.id)
+                } else {
+                    rule.applies_to(record.format, record.inner)
+                        && rule.regex.is_match(&record.message)
+                };
+                if !hit {
+                    let got = self
+                        .rule_for(&record)
+                        .map_or("no rule".to_string(), |r| format!("rule '{}'", r.id));
+                    problems.push(fail(format!(
+                        "rule '{}': sample is not matched by it (read as {}, matched by {got}): {}",
+                        rule.id,
+                        record.format,
+                        short(sample)
+                    )));
+                }
+            }
+            for counter in &rule.counter {
+                if let Some(other) = self.rule_for(&first_record(counter)) {
+                    problems.push(fail(format!(
+                        "rule '{}': counter-sample is matched by rule '{}': {}",
+                        rule.id,
+                        other.id,
+                        short(counter)
+                    )));
+                }
+            }
+        }
+        problems
+    }
+}
+
+fn short(s: &str) -> String {
+    let one = s.replace('\n', "\\n");
+    match one.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
+}
+
+/// A sample line read the way a log file would be: detected, assembled, first record.
+pub fn first_record(text: &str) -> Record {
+    let ctx = TimeCtx::default();
+    let format = detect_format(text.lines(), &ctx);
+    let mut asm = Assembler::new("sample".into(), format, false, ctx);
+    let mut records = Vec::new();
+    let mut sink = |r| records.push(r);
+    for line in text.split('\n') {
+        asm.push(line.as_bytes(), line.len() as u64 + 1, &mut sink);
+    }
+    asm.finish(&mut sink);
+    records
+        .into_iter()
+        .next()
+        .expect("a sample has at least one line")
+}

@@ -1,0 +1,30 @@
+//! Rules: the catalog of evidence patterns (`catalog.rs`), the cause table
+//! (`cause.rs`) and one-pass matching (`matcher.rs`). Records in, findings out.
+
+pub mod catalog;
+pub mod cause;
+pub mod matcher;
+
+use std::sync::Arc;
+
+pub use catalog::Rule;
+pub use cause::{Cause, Family};
+pub use matcher::Matcher;
+
+use crate::parse::{Fields, Format, Level, Stamp};
+
+/// A record that matched a rule: evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub time: Option<Stamp>,
+    pub file: Arc<str>,
+    pub line: u64,
+    pub format: Format,
+    pub level: Option<Level>,
+    pub rule: Arc<str>,
+    pub cause: Cause,
+    /// The HTTP status clients most likely got, or `None` for evidence with no client impact.
+    pub status: Option<u16>,
+    pub message: String,
+    pub fields: Fields,
+}
