@@ -9,27 +9,31 @@ use std::collections::HashMap;
 use crate::parse::Format;
 use crate::rules::{Cause, Finding};
 
-/// The finding that names the root cause among `members` (which is not empty).
+/// The finding that names the root cause among `members` (which holds at least one
+/// finding with client impact). Only findings with client impact compete: early signs
+/// (`seems busy`, slow-request logging, the OOM report's preamble) describe, they do not
+/// explain. Within the gateway family, `no live upstreams` comes last: it only says that
+/// the failures before it took every server out.
 pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
+    let impact: Vec<&Finding> = members.iter().copied().filter(|f| has_impact(f)).collect();
+    let candidates = if impact.is_empty() { members } else { &impact };
     let mut counts: HashMap<Cause, usize> = HashMap::new();
-    for f in members {
+    for f in candidates {
         *counts.entry(f.cause).or_default() += 1;
     }
-    members
+    candidates
         .iter()
         .copied()
         .min_by_key(|f| {
-            let family = f.cause.family();
-            // Within the cause, a line with client impact speaks louder than its preamble.
-            (
-                family,
-                std::cmp::Reverse(counts[&f.cause]),
-                f.cause,
-                f.status.is_none(),
-                f.time,
-            )
+            let consequence = f.cause == Cause::NoLiveUpstreams;
+            (f.cause.family(), consequence, std::cmp::Reverse(counts[&f.cause]), f.cause, f.time)
         })
         .expect("an incident has findings")
+}
+
+/// Whether a finding shows that clients got a server error.
+pub fn has_impact(f: &Finding) -> bool {
+    f.status.is_some_and(|s| s >= 500)
 }
 
 /// The most common value, the larger one on a tie.
