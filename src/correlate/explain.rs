@@ -17,8 +17,12 @@ fn pick<'a>(root: &'a Finding, members: &[&'a Finding], name: &str) -> Option<&'
     })
 }
 
-fn count(members: &[&Finding], cause: Cause) -> usize {
-    members.iter().filter(|f| f.cause == cause).count()
+/// Findings of a cause that show client impact (the kill, not its preamble).
+fn impact_count(members: &[&Finding], cause: Cause) -> usize {
+    members
+        .iter()
+        .filter(|f| f.cause == cause && super::root_cause::has_impact(f))
+        .count()
 }
 
 /// `134217728` → `128M`.
@@ -30,13 +34,20 @@ fn human_bytes(s: &str) -> String {
     }
 }
 
-/// The script and line a PHP message names: `/var/www/a.php:12`.
+/// The script and line a PHP message names: `/var/www/a.php:12`, from the rule's
+/// captures or from PHP's own ` in FILE on line N` / ` in FILE:N` wording.
 fn php_location(root: &Finding) -> Option<String> {
-    let file = field(&root.fields, "file").or_else(|| field(&root.fields, "script"))?;
-    Some(match field(&root.fields, "line") {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
-    })
+    if let Some(file) = field(&root.fields, "file").or_else(|| field(&root.fields, "script")) {
+        return Some(match field(&root.fields, "line") {
+            Some(l) => format!("{file}:{l}"),
+            None => file.to_string(),
+        });
+    }
+    let first = root.message.lines().next()?;
+    let (before, after) = first.rsplit_once(" on line ")?;
+    let line: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let file = before.rsplit_once(" in ")?.1;
+    (!line.is_empty() && file.starts_with('/')).then(|| format!("{file}:{line}"))
 }
 
 /// The first line of the root message, shortened.
@@ -63,7 +74,7 @@ pub fn explain(
     status: u16,
     failed: usize,
 ) -> (String, Vec<String>) {
-    let n = count(members, root.cause);
+    let n = impact_count(members, root.cause).max(1);
     let times = if n == 1 {
         "once".to_string()
     } else {
@@ -78,13 +89,26 @@ pub fn explain(
     let (what, steps): (String, Vec<String>) = match root.cause {
         Cause::OomKill => {
             let comm = pick(root, members, "comm").unwrap_or("a process");
-            let pid = pick(root, members, "pid").map_or(String::new(), |p| format!(" (pid {p})"));
-            let rss = pick(root, members, "rss").map_or(String::new(), |r| format!(" using {r} kB of memory"));
+            let pid = pick(root, members, "pid").map_or(String::new(), |p| format!(" (pid {p}"));
+            let rss = pick(root, members, "rss")
+                .and_then(|r| r.parse::<u64>().ok())
+                .map_or(String::new(), |kb| format!(", {} MB resident", kb / 1024));
+            let detail = if pid.is_empty() { String::new() } else { format!("{pid}{rss})") };
+            let kills = impact_count(members, root.cause);
+            let kills = if kills > 1 { format!(" ({kills} kills in all)") } else { String::new() };
+            let lower = comm.to_ascii_lowercase();
+            let tune = if lower.contains("php") {
+                "Lower `pm.max_children` so that children × peak memory fits in RAM, or lower `memory_limit`.".to_string()
+            } else if lower.contains("mysql") || lower.contains("mariadb") {
+                "Lower `innodb_buffer_pool_size` and `max_connections` so the database fits beside the web stack.".to_string()
+            } else {
+                format!("Find why {comm} grew, and cap it (worker counts, cache sizes, a memory limit).")
+            };
             (
-                format!("The kernel ran out of memory and killed {comm}{pid}{rss}; requests it was serving failed."),
+                format!("The kernel ran out of memory and killed {comm}{detail}{kills}; the requests it was serving failed."),
                 vec![
                     "See what used the memory: `ps aux --sort=-rss | head` and the OOM report in `journalctl -k`.".into(),
-                    format!("If {comm} is php-fpm: lower `pm.max_children` so children × peak memory fits in RAM, or cap `memory_limit`."),
+                    tune,
                     "Add RAM or swap, or give the container a memory limit with headroom.".into(),
                 ],
             )
@@ -143,7 +167,7 @@ pub fn explain(
             (
                 format!("PHP reached memory_limit ({limit}){at} ({times}); those requests failed."),
                 vec![
-                    format!("Find why the script{at} needs so much memory (large result sets, unbounded loops)."),
+                    format!("Find why the code{at} needs so much memory (large result sets, unbounded loops)."),
                     format!("Only if the need is legitimate: raise `memory_limit` above {limit} for that script or pool."),
                 ],
             )

@@ -26,7 +26,13 @@ pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
         .copied()
         .min_by_key(|f| {
             let consequence = f.cause == Cause::NoLiveUpstreams;
-            (f.cause.family(), consequence, std::cmp::Reverse(counts[&f.cause]), f.cause, f.time)
+            (
+                f.cause.family(),
+                consequence,
+                std::cmp::Reverse(counts[&f.cause]),
+                f.cause,
+                f.time,
+            )
         })
         .expect("an incident has findings")
 }

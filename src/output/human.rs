@@ -130,7 +130,7 @@ fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Resu
         writeln!(
             out,
             "    {} {}  {}",
-            style.dim(&format!("{}:{}", for_terminal(&f.file), f.line)),
+            style.dim(&format!("{}:{}", display_path(&f.file), f.line)),
             time,
             for_terminal(&shorten(&f.message))
         )?;
@@ -141,6 +141,23 @@ fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Resu
         writeln!(out, "    {}. {}", n + 1, for_terminal(step))?;
     }
     Ok(())
+}
+
+/// A path as shown to a person: docker's 64-hex container ids cut to the 12 that
+/// `docker ps` shows.
+fn display_path(path: &str) -> String {
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|part| {
+            let hex = part.bytes().take_while(u8::is_ascii_hexdigit).count();
+            if hex == 64 {
+                format!("{}…{}", &part[..12], &part[64..])
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    for_terminal(&parts.join("/")).into_owned()
 }
 
 /// First line only, cut for display.
@@ -191,7 +208,7 @@ pub fn write_files(out: &mut impl Write, files: &[FileSummary], style: &Style) -
         writeln!(
             out,
             "  {}  {}, {} lines{unknown}, {}",
-            for_terminal(&f.path),
+            display_path(&f.path),
             f.format.name(),
             f.lines,
             span
@@ -224,6 +241,16 @@ mod tests {
     fn sparkline_scales_to_the_peak() {
         assert_eq!(sparkline(&[1, 0, 8, 4]), "▁ █▄");
         assert_eq!(sparkline(&[]), "");
+    }
+
+    #[test]
+    fn container_ids_are_shortened_for_people() {
+        let id = "4c1e9a7b2d3f5e6a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a";
+        assert_eq!(
+            display_path(&format!("/var/lib/docker/containers/{id}/{id}-json.log")),
+            "/var/lib/docker/containers/4c1e9a7b2d3f…/4c1e9a7b2d3f…-json.log"
+        );
+        assert_eq!(display_path("error\x1b.log"), "error\\x1b.log");
     }
 
     #[test]
