@@ -45,13 +45,18 @@ pub fn head(line: &str) -> Option<Head> {
         fields.push(("host".into(), prefix[0].to_string()));
     }
     // The request line may hold quotes of its own: the status follows the last `" NNN `.
-    let (request, status) = request_and_status(rest)?;
-    fields.push(("request".into(), request.to_string()));
-    fields.push(("status".into(), status.to_string()));
-    let level = match status {
-        500..=599 => Level::Error,
-        400..=499 => Level::Warn,
-        _ => Level::Info,
+    // A custom log_format may put something else there: the line is still an access line.
+    let level = match request_and_status(rest) {
+        Some((request, status)) => {
+            fields.push(("request".into(), request.to_string()));
+            fields.push(("status".into(), status.to_string()));
+            match status {
+                500..=599 => Level::Error,
+                400..=499 => Level::Warn,
+                _ => Level::Info,
+            }
+        }
+        None => Level::Info,
     };
     Some(Head {
         time: Some(Stamp::new(utc, 0, true)),

@@ -76,6 +76,22 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// `journalctl -o short-iso` (and `short-iso-precise`): a syslog line whose RFC 3339
+/// stamp writes its offset without a colon (`2026-11-24T11:00:01+0100 web1 nginx[811]: …`),
+/// which rsyslog never does.
+pub fn short_iso_head(line: &str, ctx: &super::TimeCtx) -> Option<super::Head> {
+    let b = line.as_bytes();
+    let (_, used) = super::time::rfc3339_prefix(b)?;
+    let offset = &b[..used];
+    let colon_less = offset.len() > 5
+        && matches!(offset[offset.len() - 5], b'+' | b'-')
+        && offset[offset.len() - 4..].iter().all(u8::is_ascii_digit);
+    if !colon_less {
+        return None;
+    }
+    super::syslog::head(line, ctx)
+}
+
 /// `-- Logs begin at … --`, `-- Boot 1a2b… --`, `-- No entries --`, `-- Reboot --`.
 pub fn is_marker(line: &str) -> bool {
     line.starts_with("-- ") && line.trim_end().ends_with(" --")
@@ -106,6 +122,15 @@ mod tests {
         assert_eq!(json_entry(line).unwrap().0.payload, "");
         assert!(json_entry(r#"{"__REALTIME_TIMESTAMP":"x"}"#).is_none());
         assert!(json_entry(r#"{"log":"x"}"#).is_none());
+    }
+
+    #[test]
+    fn short_iso_lines() {
+        let ctx = super::super::TimeCtx::default();
+        let h = short_iso_head("2026-11-24T11:00:01+0100 web1 nginx[811]: boom", &ctx).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01Z");
+        assert!(short_iso_head("2026-11-24T11:00:01+01:00 web1 nginx[811]: boom", &ctx).is_none());
+        assert!(short_iso_head("2026-11-24T11:00:01.5Z web1 nginx[811]: boom", &ctx).is_none());
     }
 
     #[test]

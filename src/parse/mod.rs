@@ -105,6 +105,7 @@ impl Format {
                 | Format::PhpFpm
                 | Format::PhpErrorlog
                 | Format::Syslog
+                | Format::Journal
                 | Format::Dmesg
                 | Format::DockerCompose
         )
@@ -153,18 +154,20 @@ fn text_head(format: Format, line: &str, ctx: &TimeCtx) -> Option<Head> {
         Format::Access => access::head(line),
         Format::Syslog => syslog::head(line, ctx),
         Format::Dmesg => dmesg::head(line, ctx),
+        Format::Journal => journal::short_iso_head(line, ctx),
         _ => None,
     }
 }
 
 /// Text formats in the order a line of unknown origin is tried against them.
-const TEXT_ORDER: [Format; 7] = [
+const TEXT_ORDER: [Format; 8] = [
     Format::NginxError,
     Format::ApacheError,
     Format::PhpErrorlog,
     Format::PhpFpm,
     Format::Access,
     Format::Dmesg,
+    Format::Journal,
     Format::Syslog,
 ];
 
