@@ -17,7 +17,10 @@ fn input() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-nginx-100mb.log");
     if !path.exists() {
         let status = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/genlogs.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/tools/genlogs.py"
+            ))
             .args(["nginx", "100"])
             .arg(&path)
             .status()
@@ -57,6 +60,11 @@ fn main() {
     let mut findings = 0u64;
     let (_, match_s) = run(&bytes, |r| findings += u64::from(matcher.find(r).is_some()));
     println!("input: {} ({mb:.0} MB, {lines} lines)", path.display());
-    println!("parse only:        {:>6.2} s  {:>9.0} lines/s  {:>6.0} MB/s", parse_s, lines as f64 / parse_s, mb / parse_s);
+    println!(
+        "parse only:        {:>6.2} s  {:>9.0} lines/s  {:>6.0} MB/s",
+        parse_s,
+        lines as f64 / parse_s,
+        mb / parse_s
+    );
     println!("parse + catalog:   {:>6.2} s  {:>9.0} lines/s  {:>6.0} MB/s  ({findings} findings, {} rules)", match_s, lines as f64 / match_s, mb / match_s, matcher.rules().len());
 }

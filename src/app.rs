@@ -14,7 +14,7 @@ use crate::output::sanitize::for_terminal;
 use crate::output::{human, ndjson};
 use crate::parse::{field, Format, Record};
 use crate::rules::{catalog, Finding, Matcher};
-use crate::scan::{scan, FileSummary, Scanned};
+use crate::scan::{latest_dated_time, scan, FileSummary, Scanned};
 
 /// How a run ended, for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,10 +64,11 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let year_reference = latest_dated_time(&expanded.inputs, config.zone);
     let (scanned, client_errors) = if config.records && !config.quiet {
-        scan_in_order(&expanded.inputs, config, matcher, &mut out)?
+        scan_in_order(&expanded.inputs, config, matcher, year_reference, &mut out)?
     } else {
-        scan_parallel(&expanded.inputs, config, matcher)
+        scan_parallel(&expanded.inputs, config, matcher, year_reference)
     };
     let mut files = Vec::with_capacity(scanned.len());
     let mut findings = Vec::new();
@@ -119,6 +120,7 @@ fn scan_in_order(
     inputs: &[Input],
     config: &Config,
     matcher: &Matcher,
+    year_reference: Option<chrono::DateTime<chrono::Utc>>,
     out: &mut impl Write,
 ) -> io::Result<(Vec<Scanned>, ClientErrors)> {
     let mut results = Vec::with_capacity(inputs.len());
@@ -139,7 +141,7 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(scan(input, config, matcher, &mut sink));
+        results.push(scan(input, config, matcher, year_reference, &mut sink));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
@@ -152,6 +154,7 @@ fn scan_parallel(
     inputs: &[Input],
     config: &Config,
     matcher: &Matcher,
+    year_reference: Option<chrono::DateTime<chrono::Utc>>,
 ) -> (Vec<Scanned>, ClientErrors) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -162,7 +165,7 @@ fn scan_parallel(
             .par_iter()
             .map(|input| {
                 let mut client_errors = ClientErrors::new();
-                let scanned = scan(input, config, matcher, &mut |r| {
+                let scanned = scan(input, config, matcher, year_reference, &mut |r| {
                     client_errors.extend(client_error(&r))
                 });
                 (scanned, client_errors)

@@ -2,11 +2,13 @@
 //! feeds every line through the assembler and counts what the summary needs.
 //! Records go to a caller-supplied sink; nothing is printed here.
 
+use chrono::{DateTime, Utc};
+
 use crate::config::Config;
 use crate::error::Error;
 use crate::input::{self, for_each_line, Input, LineReader, Opened};
 use crate::parse::detect::SAMPLE_LINES;
-use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx};
+use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
 use crate::rules::{Finding, Matcher};
 
 /// What one input held, for the `summary` object.
@@ -56,11 +58,14 @@ pub struct Scanned {
 }
 
 /// Reads `input`, matching each record against the catalog and handing it
-/// (inside `--since`/`--until`) to `sink`.
+/// (inside `--since`/`--until`) to `sink`. `year_reference` is when the logs with full
+/// dates end (see [`latest_dated_time`]); stamps without a year are placed before it,
+/// or before the file's mtime when no other input has full dates.
 pub fn scan(
     input: &Input,
     config: &Config,
     matcher: &Matcher,
+    year_reference: Option<DateTime<Utc>>,
     sink: &mut dyn FnMut(Record),
 ) -> Scanned {
     let opening = match input::open(input) {
@@ -73,7 +78,11 @@ pub fn scan(
             }
         }
     };
-    let ctx = TimeCtx::new(config.zone, opening.mtime);
+    let ctx = match year_reference {
+        // Other logs may stop before this one does: allow a month past their end.
+        Some(t) => TimeCtx::with_reference(config.zone, Some(t), chrono::Duration::days(31)),
+        None => TimeCtx::new(config.zone, opening.mtime),
+    };
     let mut summary = FileSummary::new(&input.name, Format::Unknown);
     let mut findings = Vec::new();
     let mut last_time: Option<Stamp> = None;
@@ -186,4 +195,46 @@ fn scan_stream(
         source,
     });
     (format, error)
+}
+
+/// How much of a file's end is read to learn when it ends.
+const TAIL_BYTES: usize = 64 * 1024;
+
+/// When the inputs whose stamps carry a year end: the latest such stamp in the last
+/// 64 KiB of each regular file. Year-less syslog stamps are placed relative to it, so
+/// kern.log lines line up with the nginx log they were written beside even when the
+/// files were copied (new mtimes) or are from another year than the machine's clock.
+pub fn latest_dated_time(inputs: &[Input], zone: Zone) -> Option<DateTime<Utc>> {
+    let ctx = TimeCtx::new(zone, None);
+    inputs
+        .iter()
+        // Regular files only: what is read from stdin or a FIFO here would be gone
+        // for the real scan.
+        .filter(|input| match &input.source {
+            crate::input::Source::File(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+            crate::input::Source::Stdin => false,
+        })
+        .filter_map(|input| {
+            let opening = input::open(input).ok()?;
+            let Opened::Mapped(mapped) = opening.opened else {
+                return None;
+            };
+            let bytes = mapped.bytes();
+            let tail = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
+            let mut latest: Option<DateTime<Utc>> = None;
+            // Skip the first, possibly partial, line of the tail.
+            let start = if tail.len() < bytes.len() {
+                memchr::memchr(b'\n', tail).map_or(tail.len(), |i| i + 1)
+            } else {
+                0
+            };
+            for_each_line(&tail[start..], |line, _| {
+                let text = String::from_utf8_lossy(line);
+                if let Some(t) = crate::parse::dated_stamp(&text, &ctx) {
+                    latest = Some(latest.map_or(t, |l| l.max(t)));
+                }
+            });
+            latest
+        })
+        .max()
 }

@@ -116,7 +116,8 @@ mod tests {
     fn damaged_lines() {
         assert!(head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01] "GET /" 200 1"#).is_none());
         let custom =
-            head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" rt=1.2"#).unwrap();
+            head(r#"203.0.113.7 - - [24/Nov/2026:10:00:01 +0000] "GET / HTTP/1.1" rt=1.2"#)
+                .unwrap();
         assert!(field(&custom.fields, "status").is_none());
         assert!(head("[Tue Nov 24 10:00:01 2026] [error] x").is_none());
     }

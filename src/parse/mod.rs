@@ -184,9 +184,41 @@ fn any_text_head(first: Option<Format>, line: &str, ctx: &TimeCtx) -> Option<(Fo
         .find_map(|&f| text_head(f, line, ctx).map(|h| (f, h)))
 }
 
+/// The UTC time a line names when its stamp carries a year (every format but BSD
+/// syslog and dmesg's uptime), for aligning year-less logs with the others.
+pub fn dated_stamp(line: &str, ctx: &TimeCtx) -> Option<chrono::DateTime<chrono::Utc>> {
+    if line.starts_with('{') {
+        if let Some((e, _)) = journal::json_entry(line) {
+            return e.time.map(|t| t.utc);
+        }
+        return docker::json_file(line).and_then(|e| e.time).map(|t| t.utc);
+    }
+    if let Some(e) = docker::timestamps(line).or_else(|| docker::compose(line)) {
+        if let Some(t) = e.time {
+            return Some(t.utc);
+        }
+    }
+    let (format, head) = any_text_head(None, line, ctx)?;
+    let year_less =
+        format == Format::Syslog && line.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    if year_less {
+        return None;
+    }
+    head.time.map(|t| t.utc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dated_stamps_skip_year_less_syslog() {
+        let ctx = TimeCtx::default();
+        assert!(dated_stamp("Nov 24 10:00:01 web1 kernel: x", &ctx).is_none());
+        assert!(dated_stamp("2026/11/24 10:00:01 [error] 1#1: x", &ctx).is_some());
+        assert!(dated_stamp("2026-11-24T10:00:01+01:00 web1 kernel: x", &ctx).is_some());
+        assert!(dated_stamp("[  12.5] x", &ctx).is_none());
+    }
 
     #[test]
     fn format_names_round_trip() {

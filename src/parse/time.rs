@@ -62,9 +62,10 @@ fn resolve<Z: TimeZone>(
 #[derive(Clone, Debug)]
 pub struct TimeCtx {
     pub zone: Zone,
-    /// The wall-clock time the file was last written (its mtime in `zone`), for
-    /// stamps that carry no year; `None` means "now".
+    /// A wall-clock time that stamps without a year lie before (by at most `ahead`):
+    /// the file's mtime, or when the other logs end; `None` means "now".
     pub reference: Option<NaiveDateTime>,
+    pub ahead: Duration,
 }
 
 impl Default for TimeCtx {
@@ -72,18 +73,33 @@ impl Default for TimeCtx {
         TimeCtx {
             zone: Zone::Utc,
             reference: None,
+            ahead: Duration::days(1),
         }
     }
 }
 
 impl TimeCtx {
+    /// Year-less stamps lie before the file's mtime (a day of slack for clock skew).
     pub fn new(zone: Zone, mtime: Option<DateTime<Utc>>) -> TimeCtx {
-        let reference = mtime.map(|t| match zone {
+        TimeCtx::with_reference(zone, mtime, Duration::days(1))
+    }
+
+    /// Year-less stamps lie before `reference`, or at most `ahead` after it.
+    pub fn with_reference(
+        zone: Zone,
+        reference: Option<DateTime<Utc>>,
+        ahead: Duration,
+    ) -> TimeCtx {
+        let reference = reference.map(|t| match zone {
             Zone::Utc => t.naive_utc(),
             Zone::Local => t.with_timezone(&chrono::Local).naive_local(),
             Zone::Named(tz) => t.with_timezone(&tz).naive_local(),
         });
-        TimeCtx { zone, reference }
+        TimeCtx {
+            zone,
+            reference,
+            ahead,
+        }
     }
 
     /// A zone-less stamp, read in `--tz`.
@@ -92,8 +108,8 @@ impl TimeCtx {
     }
 
     /// A stamp with no year (BSD syslog): the latest year that does not put it
-    /// more than a day after the file was last written (so December entries in
-    /// a January file land in the previous year).
+    /// further than `ahead` after the reference (so December entries in a January
+    /// file land in the previous year).
     pub fn without_year(
         &self,
         month: u32,
@@ -106,9 +122,9 @@ impl TimeCtx {
             Zone::Local => chrono::Local::now().naive_local(),
             Zone::Named(tz) => Utc::now().with_timezone(&tz).naive_local(),
         });
-        let limit = reference + Duration::days(1);
+        let limit = reference + self.ahead;
         // Feb 29 may lie up to eight years back (1900-style century gaps aside).
-        for year in (reference.year() - 8..=reference.year()).rev() {
+        for year in (reference.year() - 8..=reference.year() + 1).rev() {
             if let Some(t) = naive(year, month, day, hms, nanos) {
                 if t <= limit {
                     return Some(t);
@@ -297,6 +313,7 @@ mod tests {
         let ctx = TimeCtx {
             zone: Zone::Utc,
             reference: Some(at("2027-01-02 08:00:00")),
+            ahead: Duration::days(1),
         };
         assert_eq!(
             ctx.without_year(12, 31, (23, 59, 0), 0),
