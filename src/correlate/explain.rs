@@ -2,10 +2,10 @@
 //! what a visitor behind Cloudflare saw — built from the evidence's own fields (pool,
 //! script, limit, killed process, upstream), never generic where the log says more.
 
+use super::root_cause::has_impact;
+use super::Cloudflare;
 use crate::parse::field;
 use crate::rules::{Cause, Finding};
-
-use super::Cloudflare;
 
 /// A field of the root finding, or of another finding of the same cause that has it.
 fn pick<'a>(root: &'a Finding, members: &[&'a Finding], name: &str) -> Option<&'a str> {
@@ -21,7 +21,7 @@ fn pick<'a>(root: &'a Finding, members: &[&'a Finding], name: &str) -> Option<&'
 fn impact_count(members: &[&Finding], cause: Cause) -> usize {
     members
         .iter()
-        .filter(|f| f.cause == cause && super::root_cause::has_impact(f))
+        .filter(|f| f.cause == cause && has_impact(f))
         .count()
 }
 
@@ -43,8 +43,7 @@ fn php_location(root: &Finding) -> Option<String> {
             None => file.to_string(),
         });
     }
-    let first = root.message.lines().next()?;
-    let (before, after) = first.rsplit_once(" on line ")?;
+    let (before, after) = root.matched_text().rsplit_once(" on line ")?;
     let line: String = after.chars().take_while(char::is_ascii_digit).collect();
     let file = before.rsplit_once(" in ")?.1;
     (!line.is_empty() && file.starts_with('/')).then(|| format!("{file}:{line}"))
@@ -52,20 +51,72 @@ fn php_location(root: &Finding) -> Option<String> {
 
 /// The first line of the root message, shortened.
 fn headline(root: &Finding) -> String {
-    let first = root.message.lines().next().unwrap_or("").trim();
-    match first.char_indices().nth(160) {
-        Some((i, _)) => format!("{}…", &first[..i]),
-        None => first.to_string(),
+    let text = root.matched_text().trim();
+    // The wrappers other programs put around the message that matters.
+    let mut text = text;
+    for prefix in ["[client ", "[remote "] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.split_once("] ").map_or(rest, |(_, r)| r);
+        }
+    }
+    for marker in [
+        "FastCGI sent in stderr: \"",
+        "Got error '",
+        "said into stderr: \"",
+        "PHP message: ",
+    ] {
+        if let Some((_, rest)) = text.split_once(marker) {
+            text = rest;
+        }
+    }
+    for tail in ["\" while ", ", client: ", ", referer: ", "' while "] {
+        if let Some((head, _)) = text.split_once(tail) {
+            text = head;
+        }
+    }
+    let text = text.trim_end_matches(['"', '\'']);
+    match text.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
     }
 }
 
-/// The gateway lines' upstream, if nginx named one.
+/// The gateway lines' upstream peer, without scheme and URI: `127.0.0.1:9000`,
+/// `unix:/run/php/php8.2-fpm.sock`.
 fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> String {
-    pick(root, members, "upstream")
+    let Some(raw) = pick(root, members, "upstream")
         .or_else(|| pick(root, members, "socket"))
         .or_else(|| pick(root, members, "addr"))
-        .unwrap_or("the backend")
-        .to_string()
+    else {
+        return "the backend".to_string();
+    };
+    let peer = raw.split_once("://").map_or(raw, |(_, rest)| rest);
+    let peer = match peer.strip_prefix("unix:") {
+        // nginx writes `unix:/path.sock:` plus the URI after a colon.
+        Some(path) => format!("unix:{}", path.split(':').next().unwrap_or(path)),
+        None => peer.split('/').next().unwrap_or(peer).to_string(),
+    };
+    if peer.is_empty() {
+        raw.to_string()
+    } else {
+        peer
+    }
+}
+
+/// The program that wrote a finding, as an operator names it.
+fn program(f: &Finding) -> String {
+    let inner = field(&f.fields, "inner_format");
+    let tag = field(&f.fields, "tag").or_else(|| field(&f.fields, "unit"));
+    match (f.format, inner) {
+        (crate::parse::Format::PhpFpm, _) | (_, Some("php-fpm")) => "php-fpm".into(),
+        (crate::parse::Format::NginxError, _) | (_, Some("nginx-error")) => "nginx".into(),
+        (crate::parse::Format::ApacheError, _) | (_, Some("apache-error")) => "Apache httpd".into(),
+        _ => match (tag, field(&f.fields, "container")) {
+            (Some(t), _) => t.trim_end_matches(".service").to_string(),
+            (None, Some(c)) => format!("container {c}"),
+            (None, None) => "a service".into(),
+        },
+    }
 }
 
 pub fn explain(
@@ -226,13 +277,21 @@ pub fn explain(
                 ],
             )
         }
-        Cause::Restart => (
-            format!("A service was stopped or restarted ({times}); requests failed until it was back: {}", headline(root)),
-            vec![
-                "Find who restarted it: `journalctl -u <unit>` around that time, deploy tools, logrotate, the OOM killer.".into(),
-                "Use graceful reloads (`systemctl reload`), and check it comes back (`systemctl status`).".into(),
-            ],
-        ),
+        Cause::Restart => {
+            let who = program(root);
+            let at = root.time.map_or(String::new(), |t| format!(" at {}", t.utc.format("%H:%M:%S")));
+            let failing = members.iter().filter(|f| has_impact(f)).count();
+            (
+                format!(
+                    "{who} was stopped or restarted{at} (\"{}\"); {failing} failures followed until it was back.",
+                    headline(root)
+                ),
+                vec![
+                    format!("Find who stopped {who}: `journalctl -u <unit>` around that time, deploy tools, logrotate, the OOM killer."),
+                    "Prefer graceful reloads (`systemctl reload`), and check that it came back (`systemctl status`).".into(),
+                ],
+            )
+        }
         Cause::UpstreamRefused => {
             let up = upstream(root, members);
             (
@@ -317,5 +376,56 @@ pub fn cloudflare_view(root: &Finding, status: u16) -> Cloudflare {
     Cloudflare {
         status,
         note: note.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn finding(message: &str, fields: &[(&'static str, &str)]) -> Finding {
+        Finding {
+            time: None,
+            file: Arc::from("error.log"),
+            line: 1,
+            format: crate::parse::Format::NginxError,
+            level: None,
+            rule: Arc::from("r"),
+            cause: Cause::UpstreamRefused,
+            status: Some(502),
+            message: message.into(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).into(), v.to_string()))
+                .collect(),
+            matched_line: 0..message.len(),
+        }
+    }
+
+    #[test]
+    fn upstream_peer_without_scheme_or_uri() {
+        let f = finding(
+            "x",
+            &[("upstream", "fastcgi://unix:/run/php/php8.2-fpm.sock:")],
+        );
+        assert_eq!(upstream(&f, &[]), "unix:/run/php/php8.2-fpm.sock");
+        let f = finding("x", &[("upstream", "http://[::1]:3000/api/events")]);
+        assert_eq!(upstream(&f, &[]), "[::1]:3000");
+        assert_eq!(upstream(&finding("x", &[]), &[]), "the backend");
+    }
+
+    #[test]
+    fn headline_drops_wrappers() {
+        let f = finding(
+            r#"FastCGI sent in stderr: "PHP message: PHP Fatal error:  boom in /a.php on line 3" while reading response header from upstream, client: 203.0.113.7"#,
+            &[],
+        );
+        assert_eq!(headline(&f), "PHP Fatal error:  boom in /a.php on line 3");
+        let f = finding(
+            "[client 192.0.2.1] PHP Fatal error:  x, referer: http://example.com/",
+            &[],
+        );
+        assert_eq!(headline(&f), "PHP Fatal error:  x");
     }
 }

@@ -104,9 +104,19 @@ fn build(
         })
         .map(|&(_, s)| s)
         .collect();
+    // What clients got: the access log if one shows it, else the front server's own
+    // lines, else the root cause's evidence, else what the other failing lines say.
     let status = most_common(failed.iter().copied())
         .or_else(|| front_server_status(members))
         .or(root.status.filter(|&s| s >= 500))
+        .or_else(|| {
+            most_common(
+                members
+                    .iter()
+                    .filter_map(|f| f.status)
+                    .filter(|&s| s >= 500),
+            )
+        })
         .unwrap_or_else(|| root.cause.default_status());
     let mut causes = BTreeMap::new();
     let mut files: Vec<Arc<str>> = Vec::new();

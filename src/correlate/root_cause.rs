@@ -7,16 +7,31 @@
 use std::collections::HashMap;
 
 use crate::parse::Format;
-use crate::rules::{Cause, Finding};
+use crate::rules::{Cause, Family, Finding};
 
 /// The finding that names the root cause among `members` (which holds at least one
-/// finding with client impact). Only findings with client impact compete: early signs
-/// (`seems busy`, slow-request logging, the OOM report's preamble) describe, they do not
-/// explain. Within the gateway family, `no live upstreams` comes last: it only says that
-/// the failures before it took every server out.
+/// finding with client impact).
+///
+/// Findings with client impact compete, and so do events without impact of their own
+/// that explain failures around them: the system running out of something, a
+/// dependency going away, a service stopping. Early signs of load (`seems busy`,
+/// slow-request logging) describe an outage but do not explain it, so they do not
+/// compete. Within the gateway family, `no live upstreams` comes last: it only says
+/// that the failures before it took every server out.
 pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
-    let impact: Vec<&Finding> = members.iter().copied().filter(|f| has_impact(f)).collect();
-    let candidates = if impact.is_empty() { members } else { &impact };
+    let explains = |f: &&Finding| {
+        has_impact(f)
+            || matches!(
+                f.cause.family(),
+                Family::System | Family::Dependency | Family::Lifecycle
+            )
+    };
+    let candidates: Vec<&Finding> = members.iter().copied().filter(explains).collect();
+    let candidates = if candidates.is_empty() {
+        members
+    } else {
+        &candidates
+    };
     let mut counts: HashMap<Cause, usize> = HashMap::new();
     for f in candidates {
         *counts.entry(f.cause).or_default() += 1;
@@ -26,11 +41,13 @@ pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
         .copied()
         .min_by_key(|f| {
             let consequence = f.cause == Cause::NoLiveUpstreams;
+            let family = f.cause.family();
             (
-                f.cause.family(),
+                family,
                 consequence,
                 std::cmp::Reverse(counts[&f.cause]),
                 f.cause,
+                !has_impact(f),
                 f.time,
             )
         })

@@ -132,7 +132,7 @@ fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Resu
             "    {} {}  {}",
             style.dim(&format!("{}:{}", display_path(&f.file), f.line)),
             time,
-            for_terminal(&shorten(&f.message))
+            for_terminal(&shorten(f))
         )?;
     }
     writeln!(out, "  why: {}", for_terminal(&i.explanation))?;
@@ -160,13 +160,18 @@ fn display_path(path: &str) -> String {
     for_terminal(&parts.join("/")).into_owned()
 }
 
-/// First line only, cut for display.
-fn shorten(message: &str) -> String {
-    let first = message.lines().next().unwrap_or("");
-    let more = if message.contains('\n') { " …" } else { "" };
-    match first.char_indices().nth(MESSAGE_WIDTH) {
-        Some((cut, _)) => format!("{}…", &first[..cut]),
-        None => format!("{first}{more}"),
+/// The line the rule matched, cut for display; `…` marks lines left out around it.
+fn shorten(f: &crate::rules::Finding) -> String {
+    let line = f.matched_text();
+    let before = if f.matched_line.start > 0 { "… " } else { "" };
+    let after = if f.matched_line.end < f.message.len() {
+        " …"
+    } else {
+        ""
+    };
+    match line.char_indices().nth(MESSAGE_WIDTH) {
+        Some((cut, _)) => format!("{before}{}…", &line[..cut]),
+        None => format!("{before}{line}{after}"),
     }
 }
 

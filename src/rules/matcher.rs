@@ -46,7 +46,14 @@ impl Matcher {
     pub fn find(&self, record: &Record) -> Option<Finding> {
         let rule = self.rule_for(record)?;
         let mut fields = record.fields.clone();
+        let mut matched_line = 0..record.message.len();
         if let Some(caps) = rule.regex.captures(&record.message) {
+            let at = caps.get(0).map_or(0, |m| m.start());
+            let start = record.message[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = record.message[at..]
+                .find('\n')
+                .map_or(record.message.len(), |i| at + i);
+            matched_line = start..end;
             for name in rule.regex.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {
                     fields.retain(|(k, _)| k != name);
@@ -65,6 +72,7 @@ impl Matcher {
             status: rule.status(),
             message: record.message.clone(),
             fields,
+            matched_line,
         })
     }
 

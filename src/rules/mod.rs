@@ -27,4 +27,16 @@ pub struct Finding {
     pub status: Option<u16>,
     pub message: String,
     pub fields: Fields,
+    /// The line of `message` the rule matched in (a FastCGI entry can hold a warning
+    /// line before the fatal one).
+    pub matched_line: std::ops::Range<usize>,
+}
+
+impl Finding {
+    /// The line of the message that the rule matched.
+    pub fn matched_text(&self) -> &str {
+        self.message
+            .get(self.matched_line.clone())
+            .unwrap_or(&self.message)
+    }
 }
