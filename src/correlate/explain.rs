@@ -83,24 +83,27 @@ fn headline(root: &Finding) -> String {
 
 /// The gateway lines' upstream peer, without scheme and URI: `127.0.0.1:9000`,
 /// `unix:/run/php/php8.2-fpm.sock`.
-fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> String {
-    let Some(raw) = pick(root, members, "upstream")
+fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> Option<String> {
+    let raw = pick(root, members, "upstream")
         .or_else(|| pick(root, members, "socket"))
-        .or_else(|| pick(root, members, "addr"))
-    else {
-        return "the backend".to_string();
-    };
+        .or_else(|| pick(root, members, "addr"))?;
     let peer = raw.split_once("://").map_or(raw, |(_, rest)| rest);
     let peer = match peer.strip_prefix("unix:") {
         // nginx writes `unix:/path.sock:` plus the URI after a colon.
         Some(path) => format!("unix:{}", path.split(':').next().unwrap_or(path)),
         None => peer.split('/').next().unwrap_or(peer).to_string(),
     };
-    if peer.is_empty() {
+    Some(if peer.is_empty() {
         raw.to_string()
     } else {
         peer
-    }
+    })
+}
+
+/// "The backend 127.0.0.1:9000" or "The backend" when no line named it.
+fn the_backend(up: &Option<String>) -> String {
+    up.as_ref()
+        .map_or("The backend".to_string(), |u| format!("The backend {u}"))
 }
 
 /// The program that wrote a finding, as an operator names it.
@@ -295,17 +298,23 @@ pub fn explain(
         Cause::UpstreamRefused => {
             let up = upstream(root, members);
             (
-                format!("Nothing accepted connections at {up} ({times}): the backend was down or listening elsewhere."),
+                format!(
+                    "Nothing accepted connections at {} ({times}): the backend was down or listening elsewhere.",
+                    up.as_deref().unwrap_or("the backend")
+                ),
                 vec![
                     "Check the backend: `systemctl status 'php*-fpm'` (or the app container) and `ss -ltnp` for what listens.".into(),
-                    format!("Make sure {up} in the web server config matches the backend's `listen`."),
+                    format!(
+                        "Make sure the upstream{} in the web server config matches the backend's `listen`.",
+                        up.as_ref().map_or(String::new(), |u| format!(" {u}"))
+                    ),
                 ],
             )
         }
         Cause::UpstreamReset => {
             let up = upstream(root, members);
             (
-                format!("The backend {up} closed connections mid-request ({times}): it crashed, was killed or restarted."),
+                format!("{} closed connections mid-request ({times}): it crashed, was killed or restarted.", the_backend(&up)),
                 vec![
                     "Look in the backend's log (php-fpm: `exited on signal`) and the kernel log (OOM) at that time.".into(),
                     "Check `request_terminate_timeout` and `pm.max_requests` in the php-fpm pool.".into(),
@@ -315,7 +324,7 @@ pub fn explain(
         Cause::UpstreamTimeout => {
             let up = upstream(root, members);
             (
-                format!("The backend {up} did not answer in time ({times})."),
+                format!("{} did not answer in time ({times}).", the_backend(&up)),
                 vec![
                     "Find the slow requests: php-fpm `slowlog`, slow database queries, calls to external APIs.".into(),
                     "Check whether the backend's workers were all busy (`pm.max_children`); raise timeouts only if the work is legitimately slow.".into(),
@@ -347,34 +356,30 @@ pub fn explain(
 }
 
 /// What a visitor behind Cloudflare saw: the origin's status passed through, or
-/// Cloudflare's own 52x when the origin's front server itself was not answering.
+/// Cloudflare's own 52x when the origin's web server itself was down (521: connection
+/// refused), hung (524: no answer within 100 s) or reset connections (520).
 pub fn cloudflare_view(root: &Finding, status: u16) -> Cloudflare {
-    let front_down = matches!(
-        root.cause,
-        Cause::ConfigError | Cause::Restart | Cause::OomKill | Cause::TooManyOpenFiles
-    ) && field(&root.fields, "comm")
-        .or(Some(root.message.as_str()))
-        .is_some_and(|s| {
-            let s = s.to_ascii_lowercase();
-            (s.contains("nginx") || s.contains("apache") || s.contains("httpd"))
-                && !s.contains("upstream")
-                && !s.contains("php")
-        });
-    if front_down {
-        return Cloudflare {
-            status: 521,
-            note: "the origin's web server was not accepting connections: Cloudflare shows 521 (Web server is down)".into(),
-        };
-    }
-    let note = match status {
-        500 => "the origin answered 500; Cloudflare passes it through",
-        502 => "the origin answered 502; Cloudflare shows its 502 Bad Gateway page",
-        503 => "the origin answered 503; Cloudflare passes it through",
-        504 => "the origin answered 504; Cloudflare shows its 504 Gateway Timeout page (a backend slower than 100 s would be 524)",
-        _ => "the origin's status is passed through",
+    let own = root.cloudflare.or_else(|| {
+        // The OOM killer taking the web server itself: nothing listens until it restarts.
+        let comm = field(&root.fields, "comm")?.to_ascii_lowercase();
+        let web_server = ["nginx", "httpd", "apache2"]
+            .iter()
+            .any(|w| comm.starts_with(w));
+        (root.cause == Cause::OomKill && web_server).then_some(521)
+    });
+    let note = match own.unwrap_or(status) {
+        520 => "the origin reset or closed connections without an answer: Cloudflare shows 520 (web server returned an unknown error)",
+        521 => "the origin's web server refused connections (it was down): Cloudflare shows 521 (web server is down)",
+        522 => "the origin did not complete the TCP handshake: Cloudflare shows 522 (connection timed out)",
+        524 => "the origin accepted connections but sent no answer within 100 s: Cloudflare shows 524 (a timeout occurred)",
+        500 => "the origin answered 500 and Cloudflare passed it on",
+        502 => "the origin answered 502 and Cloudflare passed it on (its own 502 page)",
+        503 => "the origin answered 503 and Cloudflare passed it on",
+        504 => "the origin's gateway timed out first (504) and Cloudflare passed it on; a backend slower than Cloudflare's 100 s would show 524",
+        _ => "the origin's status, passed on by Cloudflare",
     };
     Cloudflare {
-        status,
+        status: own.unwrap_or(status),
         note: note.into(),
     }
 }
@@ -409,10 +414,13 @@ mod tests {
             "x",
             &[("upstream", "fastcgi://unix:/run/php/php8.2-fpm.sock:")],
         );
-        assert_eq!(upstream(&f, &[]), "unix:/run/php/php8.2-fpm.sock");
+        assert_eq!(upstream(&f, &[]).unwrap(), "unix:/run/php/php8.2-fpm.sock");
         let f = finding("x", &[("upstream", "http://[::1]:3000/api/events")]);
-        assert_eq!(upstream(&f, &[]), "[::1]:3000");
-        assert_eq!(upstream(&finding("x", &[]), &[]), "the backend");
+        assert_eq!(upstream(&f, &[]).unwrap(), "[::1]:3000");
+        assert_eq!(
+            the_backend(&upstream(&finding("x", &[]), &[])),
+            "The backend"
+        );
     }
 
     #[test]

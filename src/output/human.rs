@@ -2,6 +2,7 @@
 //! Cloudflare view, activity sparkline, evidence lines (`file:line`), explanation and
 //! next steps; then the files read. Every log-derived string passes `sanitize` first.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use chrono::Duration;
@@ -12,10 +13,13 @@ use crate::app::Report;
 use crate::config::Config;
 use crate::correlate::Incident;
 use crate::parse::{Level, Record, Stamp};
+use crate::rules::Finding;
 use crate::scan::FileSummary;
 
 /// Evidence messages are cut to this many characters on screen (counted in full elsewhere).
 const MESSAGE_WIDTH: usize = 200;
+/// Undated evidence lines shown before "… and N more".
+const EVIDENCE_LINES: usize = 5;
 
 pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> io::Result<()> {
     let style = Style::new(config.color);
@@ -24,21 +28,21 @@ pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> i
         writeln!(out)?;
         write_incident(out, incident, &style)?;
     }
-    let quiet_findings = report.findings.len()
-        - report
-            .incidents
-            .iter()
-            .map(|i| i.findings)
-            .sum::<usize>()
-            .min(report.findings.len());
-    writeln!(out)?;
-    if quiet_findings > 0 && report.incidents.is_empty() {
+    write_undated(out, report, &style)?;
+    let quiet = report
+        .findings
+        .iter()
+        .filter(|f| f.status.is_none())
+        .count();
+    if quiet > 0 && report.incidents.is_empty() {
+        writeln!(out)?;
         writeln!(
             out,
-            "{} findings without client impact (see --json for each).",
-            quiet_findings
+            "{} without client impact (see --json for each).",
+            plural(quiet, "finding")
         )?;
     }
+    writeln!(out)?;
     write_files(out, &report.files, &style)?;
     for (path, error) in &report.errors {
         writeln!(
@@ -52,10 +56,65 @@ pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> i
     Ok(())
 }
 
+/// Findings with client impact that carry no time (pastes, `docker logs` without `-t`):
+/// they cannot be placed in an incident, but the operator must still see them.
+fn undated(report: &Report) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
+        .collect()
+}
+
+fn write_undated(out: &mut impl Write, report: &Report, style: &Style) -> io::Result<()> {
+    let undated = undated(report);
+    if undated.is_empty() {
+        return Ok(());
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &undated {
+        *counts.entry(f.cause.name()).or_default() += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}  {} (no timestamps: not placed in time)",
+        style.bold("Undated evidence"),
+        counts.join(", ")
+    )?;
+    for f in undated.iter().take(EVIDENCE_LINES) {
+        writeln!(
+            out,
+            "    {}  {}",
+            style.dim(&format!("{}:{}", display_path(&f.file), f.line)),
+            for_terminal(&shorten(f))
+        )?;
+    }
+    if undated.len() > EVIDENCE_LINES {
+        writeln!(
+            out,
+            "    … and {} more (see --json)",
+            undated.len() - EVIDENCE_LINES
+        )?;
+    }
+    Ok(())
+}
+
 fn verdict(report: &Report, style: &Style) -> String {
     let lines: u64 = report.files.iter().map(|f| f.lines).sum();
-    let read = format!("{} files, {} lines", report.files.len(), lines);
+    let read = format!(
+        "{}, {}",
+        plural(report.files.len(), "file"),
+        plural(lines as usize, "line")
+    );
+    let undated = undated(report);
     match report.incidents.as_slice() {
+        [] if !undated.is_empty() => style.red(&format!(
+            "No dated 5xx incident, but {} without timestamps {} client errors ({read}).",
+            plural(undated.len(), "line"),
+            if undated.len() == 1 { "shows" } else { "show" }
+        )),
         [] => style.green(&format!("No 5xx incident found ({read}).")),
         [one] => style.red(&format!(
             "1 incident: {} from {} — root cause {} ({read}).",
@@ -73,6 +132,15 @@ fn verdict(report: &Report, style: &Style) -> String {
                 worst.cause
             ))
         }
+    }
+}
+
+/// `1 line`, `3 lines`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
@@ -161,7 +229,7 @@ fn display_path(path: &str) -> String {
 }
 
 /// The line the rule matched, cut for display; `…` marks lines left out around it.
-fn shorten(f: &crate::rules::Finding) -> String {
+fn shorten(f: &Finding) -> String {
     let line = f.matched_text();
     let before = if f.matched_line.start > 0 { "… " } else { "" };
     let after = if f.matched_line.end < f.message.len() {

@@ -229,11 +229,28 @@ impl Assembler {
         true
     }
 
+    /// The entry a line starts, if any. A line indented by a paste or an installer's
+    /// output (`  nginx: [emerg] …`) still starts an entry: the indent is not part of it.
     fn text_head(&self, text: &str) -> Option<(Format, super::Head)> {
-        if self.forced {
-            return text_head(self.primary, text, &self.ctx).map(|h| (self.primary, h));
+        let head = |line: &str| {
+            if self.forced {
+                text_head(self.primary, line, &self.ctx).map(|h| (self.primary, h))
+            } else {
+                any_text_head(Some(self.primary), line, &self.ctx)
+            }
+        };
+        if let Some(found) = head(text) {
+            return Some(found);
         }
-        any_text_head(Some(self.primary), text, &self.ctx)
+        let trimmed = text.trim_start();
+        if trimmed.len() == text.len() || trimmed.is_empty() {
+            return None;
+        }
+        let indent = text.len() - trimmed.len();
+        head(trimmed).map(|(f, mut h)| {
+            h.message_at += indent;
+            (f, h)
+        })
     }
 
     /// Whether a line without a stamp of its own joins the open entry.
@@ -250,8 +267,15 @@ impl Assembler {
     fn append(&mut self, text: &str, at: Span) {
         let p = self.pending.as_mut().expect("continues() checked it");
         if !text.trim().is_empty() {
-            p.record.message.push('\n');
-            p.record.message.push_str(text);
+            // httpd writes one physical line per entry: a continuation there is a
+            // hard-wrapped paste, and the entry's words run on across the break.
+            if p.record.is_format(Format::ApacheError) {
+                p.record.message.push(' ');
+                p.record.message.push_str(text.trim());
+            } else {
+                p.record.message.push('\n');
+                p.record.message.push_str(text);
+            }
         }
         p.record.lines += 1;
         p.record.len += at.consumed;
@@ -464,6 +488,23 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].lines, 3);
         assert_eq!(out[0].message, "caf\u{fffd}\n\0\0\0\nplain");
+    }
+
+    #[test]
+    fn indented_entries_start_records_and_wrapped_apache_lines_run_on() {
+        let text = "[24-Nov-2026 10:00:01] NOTICE: fpm is running, pid 1\n  nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)\n  thrown in /a.php on line 3\n";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].format, Format::NginxError);
+        assert_eq!(records[1].lines, 2);
+        let text = "[Sat Nov 21 10:00:01.123456 2026] [proxy_fcgi:error] [pid 1:tid 2] (70007)The timeout specified has expired: [client 203.0.113.7:5] AH01075: Error\ndispatching request to : (polling)\n [Sat Nov 21 10:00:02.123456 2026] [core:notice] [pid 1] x\n";
+        let records = assemble(text);
+        covers_every_line_once(text, &records);
+        assert_eq!(records.len(), 2);
+        assert!(records[0]
+            .message
+            .ends_with("AH01075: Error dispatching request to : (polling)"));
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Rule {
     pub status: RuleStatus,
     pub samples: Vec<String>,
     pub counter: Vec<String>,
+    /// What a visitor behind Cloudflare sees when this is the root cause, where it is
+    /// one of Cloudflare's own 52x (the web server itself down, hung or resetting).
+    pub cloudflare: Option<u16>,
     /// Where it was defined: `patterns/nginx.toml:12`.
     pub origin: String,
 }
@@ -110,6 +113,8 @@ struct RawRule {
     samples: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     counter: Vec<String>,
+    #[serde(default)]
+    cloudflare: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -198,7 +203,18 @@ pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
                 ))
             }
         };
+        let cloudflare = match &r.cloudflare {
+            None => None,
+            Some(c) if (520..=530).contains(c.get_ref()) => Some(*c.get_ref() as u16),
+            Some(c) => {
+                return Err(err(
+                    c.span(),
+                    format!("rule '{id}': cloudflare must be one of Cloudflare's 520-530 codes"),
+                ))
+            }
+        };
         rules.push(Rule {
+            cloudflare,
             id: id.into(),
             cause,
             formats,

@@ -72,6 +72,7 @@ impl Matcher {
             status: rule.status(),
             message: record.message.clone(),
             fields,
+            cloudflare: rule.cloudflare,
             matched_line,
         })
     }

@@ -27,6 +27,8 @@ pub struct Finding {
     pub status: Option<u16>,
     pub message: String,
     pub fields: Fields,
+    /// Cloudflare's own 52x when this finding is the root cause (from the rule).
+    pub cloudflare: Option<u16>,
     /// The line of `message` the rule matched in (a FastCGI entry can hold a warning
     /// line before the fatal one).
     pub matched_line: std::ops::Range<usize>,
