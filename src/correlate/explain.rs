@@ -373,7 +373,7 @@ pub fn cloudflare_view(root: &Finding, status: u16) -> Cloudflare {
         522 => "the origin did not complete the TCP handshake: Cloudflare shows 522 (connection timed out)",
         524 => "the origin accepted connections but sent no answer within 100 s: Cloudflare shows 524 (a timeout occurred)",
         500 => "the origin answered 500 and Cloudflare passed it on",
-        502 => "the origin answered 502 and Cloudflare passed it on (its own 502 page)",
+        502 => "the origin answered 502 and Cloudflare passed it on, with its own 502 page",
         503 => "the origin answered 503 and Cloudflare passed it on",
         504 => "the origin's gateway timed out first (504) and Cloudflare passed it on; a backend slower than Cloudflare's 100 s would show 524",
         _ => "the origin's status, passed on by Cloudflare",
@@ -399,6 +399,7 @@ mod tests {
             rule: Arc::from("r"),
             cause: Cause::UpstreamRefused,
             status: Some(502),
+            cloudflare: None,
             message: message.into(),
             fields: fields
                 .iter()

@@ -168,7 +168,7 @@ fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Resu
     )?;
     writeln!(
         out,
-        "  clients got {} · root cause {} · Cloudflare: {} ({})",
+        "  clients got {} · root cause {}\n  Cloudflare {}: {}",
         style.red(&i.status.to_string()),
         style.bold(i.cause.name()),
         i.cloudflare.status,
