@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::correlate::{correlate, ClientErrors, Incident};
+use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::error::Error;
 use crate::input::{expand_paths, Input};
 use crate::output::sanitize::for_terminal;
@@ -82,6 +82,7 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     }
     // Time order; findings without a time keep their file order at the end.
     findings.sort_by_key(|f| (f.time.is_none(), f.time));
+    promote_unrecovered_stops(&mut findings);
     let incidents = correlate(&findings, &client_errors, config.window);
     let report = Report {
         files,

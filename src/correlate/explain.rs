@@ -25,6 +25,15 @@ fn impact_count(members: &[&Finding], cause: Cause) -> usize {
         .count()
 }
 
+/// `1 request`, `3 requests`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `134217728` → `128M`.
 fn human_bytes(s: &str) -> String {
     match s.parse::<u64>() {
@@ -104,22 +113,6 @@ fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> Option<String> {
 fn the_backend(up: &Option<String>) -> String {
     up.as_ref()
         .map_or("The backend".to_string(), |u| format!("The backend {u}"))
-}
-
-/// The program that wrote a finding, as an operator names it.
-fn program(f: &Finding) -> String {
-    let inner = field(&f.fields, "inner_format");
-    let tag = field(&f.fields, "tag").or_else(|| field(&f.fields, "unit"));
-    match (f.format, inner) {
-        (crate::parse::Format::PhpFpm, _) | (_, Some("php-fpm")) => "php-fpm".into(),
-        (crate::parse::Format::NginxError, _) | (_, Some("nginx-error")) => "nginx".into(),
-        (crate::parse::Format::ApacheError, _) | (_, Some("apache-error")) => "Apache httpd".into(),
-        _ => match (tag, field(&f.fields, "container")) {
-            (Some(t), _) => t.trim_end_matches(".service").to_string(),
-            (None, Some(c)) => format!("container {c}"),
-            (None, None) => "a service".into(),
-        },
-    }
 }
 
 pub fn explain(
@@ -281,17 +274,34 @@ pub fn explain(
             )
         }
         Cause::Restart => {
-            let who = program(root);
-            let at = root.time.map_or(String::new(), |t| format!(" at {}", t.utc.format("%H:%M:%S")));
-            let failing = members.iter().filter(|f| has_impact(f)).count();
-            (
+            let who = root.program();
+            let at = root
+                .time
+                .map_or(String::new(), |t| format!(" at {}", t.utc.format("%H:%M:%S")));
+            let after = members
+                .iter()
+                .filter(|f| has_impact(f) && !std::ptr::eq(**f, root))
+                .count();
+            let front = matches!(who.as_str(), "nginx" | "Apache httpd");
+            let outcome = if field(&root.fields, "recovered").is_some() && front {
                 format!(
-                    "{who} was stopped or restarted{at} (\"{}\"); {failing} failures followed until it was back.",
-                    headline(root)
-                ),
+                    "and did not start again within {} s: nothing answered clients",
+                    super::lifecycle::RECOVERY_SECS
+                )
+            } else if field(&root.fields, "recovered").is_some() {
+                format!(
+                    "and did not start again within {} s; {} failed meanwhile",
+                    super::lifecycle::RECOVERY_SECS,
+                    plural(after, "request")
+                )
+            } else {
+                format!("and {} failed until it was back", plural(after, "request"))
+            };
+            (
+                format!("{who} was stopped{at} (\"{}\") {outcome}.", headline(root)),
                 vec![
                     format!("Find who stopped {who}: `journalctl -u <unit>` around that time, deploy tools, logrotate, the OOM killer."),
-                    "Prefer graceful reloads (`systemctl reload`), and check that it came back (`systemctl status`).".into(),
+                    format!("Check that {who} is running now (`systemctl status`, `docker ps`), and prefer graceful reloads."),
                 ],
             )
         }
@@ -400,6 +410,7 @@ mod tests {
             cause: Cause::UpstreamRefused,
             status: Some(502),
             cloudflare: None,
+            lifecycle: None,
             message: message.into(),
             fields: fields
                 .iter()

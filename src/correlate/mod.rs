@@ -4,6 +4,8 @@
 
 mod explain;
 mod incident;
+pub(crate) mod lifecycle;
 mod root_cause;
 
 pub use incident::{correlate, ClientErrors, Cloudflare, Incident};
+pub use lifecycle::promote_unrecovered_stops;

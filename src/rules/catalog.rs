@@ -45,6 +45,13 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// A service going down or coming back: a stop that no start follows is an outage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Stop,
+    Start,
+}
+
 /// What status a rule's evidence means for clients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleStatus {
@@ -70,6 +77,8 @@ pub struct Rule {
     /// What a visitor behind Cloudflare sees when this is the root cause, where it is
     /// one of Cloudflare's own 52x (the web server itself down, hung or resetting).
     pub cloudflare: Option<u16>,
+    /// Whether the line marks a service stopping or (re)starting.
+    pub lifecycle: Option<Lifecycle>,
     /// Where it was defined: `patterns/nginx.toml:12`.
     pub origin: String,
 }
@@ -115,6 +124,8 @@ struct RawRule {
     counter: Vec<String>,
     #[serde(default)]
     cloudflare: Option<Spanned<i64>>,
+    #[serde(default)]
+    lifecycle: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -213,8 +224,22 @@ pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
                 ))
             }
         };
+        let lifecycle = match &r.lifecycle {
+            None => None,
+            Some(l) => match l.get_ref().as_str() {
+                "stop" => Some(Lifecycle::Stop),
+                "start" => Some(Lifecycle::Start),
+                _ => {
+                    return Err(err(
+                        l.span(),
+                        format!("rule '{id}': lifecycle must be \"stop\" or \"start\""),
+                    ))
+                }
+            },
+        };
         rules.push(Rule {
             cloudflare,
+            lifecycle,
             id: id.into(),
             cause,
             formats,

@@ -73,6 +73,7 @@ impl Matcher {
             message: record.message.clone(),
             fields,
             cloudflare: rule.cloudflare,
+            lifecycle: rule.lifecycle,
             matched_line,
         })
     }

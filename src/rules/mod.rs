@@ -7,7 +7,7 @@ pub mod matcher;
 
 use std::sync::Arc;
 
-pub use catalog::Rule;
+pub use catalog::{Lifecycle, Rule};
 pub use cause::{Cause, Family};
 pub use matcher::Matcher;
 
@@ -29,6 +29,8 @@ pub struct Finding {
     pub fields: Fields,
     /// Cloudflare's own 52x when this finding is the root cause (from the rule).
     pub cloudflare: Option<u16>,
+    /// Whether the line marks its program stopping or (re)starting (from the rule).
+    pub lifecycle: Option<Lifecycle>,
     /// The line of `message` the rule matched in (a FastCGI entry can hold a warning
     /// line before the fatal one).
     pub matched_line: std::ops::Range<usize>,
@@ -40,5 +42,23 @@ impl Finding {
         self.message
             .get(self.matched_line.clone())
             .unwrap_or(&self.message)
+    }
+
+    /// The program that wrote the line, as an operator names it: `nginx`, `php-fpm`,
+    /// `Apache httpd`, a syslog tag or systemd unit, a container.
+    pub fn program(&self) -> String {
+        let inner = crate::parse::field(&self.fields, "inner_format");
+        let tag = crate::parse::field(&self.fields, "tag")
+            .or_else(|| crate::parse::field(&self.fields, "unit"));
+        match (self.format, inner) {
+            (Format::PhpFpm, _) | (_, Some("php-fpm")) => "php-fpm".into(),
+            (Format::NginxError, _) | (_, Some("nginx-error")) => "nginx".into(),
+            (Format::ApacheError, _) | (_, Some("apache-error")) => "Apache httpd".into(),
+            _ => match (tag, crate::parse::field(&self.fields, "container")) {
+                (Some(t), _) => t.trim_end_matches(".service").to_string(),
+                (None, Some(c)) => format!("container {c}"),
+                (None, None) => "a service".into(),
+            },
+        }
     }
 }
