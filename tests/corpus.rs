@@ -59,3 +59,98 @@ fn every_corpus_line_lands_in_exactly_one_record() {
         assert_eq!(next as usize, lines + 1, "{}", file.display());
     }
 }
+
+/// What logscan reports for one file: findings per cause, and incidents as cause/status.
+fn findings_of(file: &Path) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_logscan"))
+        .args(["--json", "--tz", "UTC"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let mut by_cause = String::from("-");
+    let mut incidents = Vec::new();
+    for l in String::from_utf8_lossy(&out.stdout).lines() {
+        let o: serde_json::Value = serde_json::from_str(l).unwrap();
+        match o["type"].as_str() {
+            Some("summary") => {
+                let counts: Vec<String> = o["by_cause"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                if !counts.is_empty() {
+                    by_cause = counts.join(",");
+                }
+            }
+            Some("incident") => {
+                incidents.push(format!("{}/{}", o["cause"].as_str().unwrap(), o["status"]))
+            }
+            _ => {}
+        }
+    }
+    let incidents = if incidents.is_empty() {
+        "-".to_string()
+    } else {
+        incidents.join(" ")
+    };
+    (by_cause, incidents)
+}
+
+/// The findings on the real pastes of `../shared/corpus/issues` were checked by hand against
+/// what each issue's discussion concluded (ISSUES.tsv); they are pinned in
+/// `tests/corpus_findings.tsv` so a rule or parser change that moves them is seen.
+#[test]
+fn findings_on_real_pastes_stay_as_reviewed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = root.join("../shared/corpus");
+    if !corpus.join("issues").is_dir() {
+        eprintln!("skipping: {} is absent", corpus.display());
+        return;
+    }
+    let pinned_path = root.join("tests/corpus_findings.tsv");
+    let pinned = std::fs::read_to_string(&pinned_path).unwrap();
+    let header: String = pinned
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let rows: Vec<(&str, &str, &str)> = pinned
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let mut f = l.split('\t');
+            (
+                f.next().unwrap(),
+                f.next().unwrap_or("-"),
+                f.next().unwrap_or("-"),
+            )
+        })
+        .collect();
+    if std::env::var_os("PIN_CORPUS").is_some() {
+        let mut out = header;
+        for (path, _, _) in &rows {
+            let (by_cause, incidents) = findings_of(&corpus.join(path));
+            out.push_str(&format!("{path}\t{by_cause}\t{incidents}\n"));
+        }
+        std::fs::write(&pinned_path, out).unwrap();
+        return;
+    }
+    let mut changed = Vec::new();
+    for (path, by_cause, incidents) in &rows {
+        let got = findings_of(&corpus.join(path));
+        if got != (by_cause.to_string(), incidents.to_string()) {
+            changed.push(format!(
+                "{path}\n  pinned: {by_cause} | {incidents}\n  now:    {} | {}",
+                got.0, got.1
+            ));
+        }
+    }
+    assert!(rows.len() > 90, "only {} pinned files", rows.len());
+    assert!(
+        changed.is_empty(),
+        "{} files changed:\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
+}

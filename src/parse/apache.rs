@@ -7,6 +7,18 @@ use super::time::{digits, fraction, hms, is_weekday, month_from_abbr, naive, pad
 use super::Head;
 
 pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
+    // Shared hosts often log with `ErrorLogFormat "%v [%t] …"`: the vhost comes first.
+    if !line.starts_with('[') {
+        let (vhost, rest) = line.split_once(" [")?;
+        if vhost.is_empty() || vhost.contains(char::is_whitespace) || !is_weekday(rest.as_bytes()) {
+            return None;
+        }
+        let offset = vhost.len() + 1;
+        let mut h = head(&line[offset..], ctx)?;
+        h.message_at += offset;
+        h.fields.insert(0, ("vhost".into(), vhost.to_string()));
+        return Some(h);
+    }
     let b = line.as_bytes();
     let (naive_time, frac_digits, close) = bracket_time(b)?;
     // `] [module:level] ` or `] [level] `
@@ -154,6 +166,16 @@ mod tests {
         assert_eq!(h.time.unwrap().to_string(), "2026-11-04T10:00:01Z");
         let h = head("[2026-11-24 10:00:01.5] [core:warn] [pid 1] x", &ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01.5Z");
+    }
+
+    #[test]
+    fn vhost_prefixed_lines() {
+        let line = "shop.example.com [Tue Apr 12 14:46:03 2016] [error] [client 203.0.113.7:34602] End of script output before headers: card.php";
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(field(&h.fields, "vhost"), Some("shop.example.com"));
+        assert_eq!(h.time.unwrap().to_string(), "2016-04-12T14:46:03Z");
+        assert!(line[h.message_at..].starts_with("[client 203.0.113.7:34602] End of script"));
+        assert!(head("two words [Tue Apr 12 14:46:03 2016] [error] x", &ctx()).is_none());
     }
 
     #[test]
