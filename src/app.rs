@@ -82,7 +82,7 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     }
     // Time order; findings without a time keep their file order at the end.
     findings.sort_by_key(|f| (f.time.is_none(), f.time));
-    promote_unrecovered_stops(&mut findings);
+    promote_unrecovered_stops(&mut findings, None);
     let incidents = correlate(&findings, &client_errors, config.window);
     let report = Report {
         files,
@@ -108,7 +108,7 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
 }
 
 /// Access-log lines that show a 5xx: what clients really got.
-fn client_error(r: &Record) -> Option<(chrono::DateTime<chrono::Utc>, u16)> {
+pub fn client_error(r: &Record) -> Option<(chrono::DateTime<chrono::Utc>, u16)> {
     if !r.is_format(Format::Access) {
         return None;
     }

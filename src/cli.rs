@@ -43,6 +43,16 @@ pub struct Cli {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
+    /// Analyze what is there, then keep watching the paths (rotation, truncation and new
+    /// files included) and report findings as they are written; stop with Ctrl-C.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// With --follow: poll for changes every 250 ms instead of using file system events
+    /// (for NFS, overlay and other file systems without them).
+    #[arg(long, requires = "follow")]
+    pub poll: bool,
+
     /// Load extra rule files (`*.toml`) from DIR; a rule with an existing id replaces it.
     #[arg(long, value_name = "DIR")]
     pub patterns: Option<std::path::PathBuf>,

@@ -24,6 +24,9 @@ pub struct Config {
     pub list_rules: bool,
     /// `--window`: the gap that separates incidents.
     pub window: Duration,
+    /// `--follow`, and whether to poll instead of using file system events.
+    pub follow: bool,
+    pub poll: bool,
     /// Colour the human report (decided once: `--color`, `NO_COLOR`, whether stdout is a terminal).
     pub color: bool,
 }
@@ -70,6 +73,8 @@ impl Config {
             }
         };
         Ok(Config {
+            follow: cli.follow,
+            poll: cli.poll,
             color,
             patterns: cli.patterns,
             list_rules: cli.list_rules,

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod correlate;
 pub mod error;
+pub mod follow;
 pub mod input;
 pub mod output;
 pub mod parse;

@@ -39,7 +39,12 @@ fn main() -> ExitCode {
             _ => ExitCode::SUCCESS,
         };
     }
-    match app::run(&config, &matcher) {
+    let outcome = if config.follow {
+        logscan::follow::run(&config, &matcher, config.poll)
+    } else {
+        app::run(&config, &matcher)
+    };
+    match outcome {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Incidents) => ExitCode::from(1),
         Ok(Outcome::Errors) => ExitCode::from(2),

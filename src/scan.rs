@@ -24,7 +24,7 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
-    fn new(path: &str, format: Format) -> FileSummary {
+    pub fn new(path: &str, format: Format) -> FileSummary {
         FileSummary {
             path: path.to_string(),
             format,
@@ -36,7 +36,7 @@ impl FileSummary {
         }
     }
 
-    fn count(&mut self, r: &Record) {
+    pub fn count(&mut self, r: &Record) {
         self.records += 1;
         self.lines += u64::from(r.lines);
         if r.format == Format::Unknown {

@@ -11,8 +11,12 @@ use crate::rules::{Finding, Lifecycle};
 pub const RECOVERY_SECS: i64 = 60;
 
 /// Gives client impact to every stop line that no start of the same program follows
-/// within [`RECOVERY_SECS`]. `findings` must be in time order.
-pub fn promote_unrecovered_stops(findings: &mut [Finding]) {
+/// within [`RECOVERY_SECS`]. With `now` (follow mode), stops more recent than that are
+/// left undecided: their start may still come.
+pub fn promote_unrecovered_stops(
+    findings: &mut [Finding],
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) {
     let recovery = Duration::seconds(RECOVERY_SECS);
     let starts: Vec<(String, chrono::DateTime<chrono::Utc>)> = findings
         .iter()
@@ -26,6 +30,9 @@ pub fn promote_unrecovered_stops(findings: &mut [Finding]) {
         let Some(t) = f.time.map(|t| t.utc) else {
             continue;
         };
+        if now.is_some_and(|now| now - t < recovery) {
+            continue;
+        }
         let program = f.program();
         let recovered = starts
             .iter()
@@ -58,7 +65,7 @@ mod tests {
             "2026/11/24 10:53:01 [notice] 9589#9589: signal 15 (SIGTERM) received from 11124, exiting\n\
              2026/11/24 10:59:01 [notice] 9600#9600: start worker processes",
         );
-        promote_unrecovered_stops(&mut f);
+        promote_unrecovered_stops(&mut f, None);
         assert_eq!(f[0].status, Some(502));
     }
 
@@ -69,7 +76,7 @@ mod tests {
              [24-Nov-2026 10:05:00] NOTICE: exiting, bye-bye!\n\
              [24-Nov-2026 10:05:01] NOTICE: ready to handle connections",
         );
-        promote_unrecovered_stops(&mut f);
+        promote_unrecovered_stops(&mut f, None);
         assert!(f.iter().all(|f| f.status.is_none()));
     }
 }

@@ -3,6 +3,7 @@
 //! through bounded buffers for stdin and `.gz`. Nothing here parses or prints.
 
 mod lines;
+pub mod tail;
 mod walk;
 
 use std::fs::File;

@@ -157,7 +157,7 @@ fn duration(d: Duration) -> String {
     }
 }
 
-fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Result<()> {
+pub fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::Result<()> {
     writeln!(
         out,
         "{}  {} → {} ({})",

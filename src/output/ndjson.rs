@@ -14,6 +14,7 @@ use crate::app::Report;
 use crate::correlate::Incident;
 use crate::parse::{Fields, Record, Stamp};
 use crate::rules::Finding;
+use crate::scan::FileSummary;
 
 /// Fields as a JSON object, in the order they were found.
 struct FieldsOut<'a>(&'a Fields);
@@ -196,23 +197,58 @@ struct SummaryOut<'a> {
 
 /// Findings in time order, incidents in time order, then the summary.
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let mut counts = Counts::default();
     for f in &report.findings {
-        serde_json::to_writer(&mut *out, &finding_out(f))?;
-        out.write_all(b"\n")?;
+        write_finding(out, f)?;
+        counts.finding(f);
     }
     for i in &report.incidents {
-        serde_json::to_writer(&mut *out, &incident_out(i))?;
-        out.write_all(b"\n")?;
+        write_incident(out, i)?;
+        counts.incidents += 1;
     }
-    let mut by_cause = BTreeMap::new();
-    let mut by_status = BTreeMap::new();
-    for f in &report.findings {
-        *by_cause.entry(f.cause.name()).or_insert(0) += 1;
-        *by_status
+    write_summary(out, &report.files, &counts, &report.errors)
+}
+
+/// One `finding` object.
+pub fn write_finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &finding_out(f))?;
+    out.write_all(b"\n")
+}
+
+/// One `incident` object.
+pub fn write_incident(out: &mut impl Write, i: &Incident) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &incident_out(i))?;
+    out.write_all(b"\n")
+}
+
+/// What the `summary` counts besides the files: kept as findings and incidents go out,
+/// so follow mode needs not keep them.
+#[derive(Default)]
+pub struct Counts {
+    pub findings: usize,
+    pub incidents: usize,
+    pub by_cause: BTreeMap<&'static str, usize>,
+    pub by_status: BTreeMap<String, usize>,
+}
+
+impl Counts {
+    pub fn finding(&mut self, f: &Finding) {
+        self.findings += 1;
+        *self.by_cause.entry(f.cause.name()).or_insert(0) += 1;
+        *self
+            .by_status
             .entry(f.status.map_or("none".to_string(), |s| s.to_string()))
             .or_insert(0) += 1;
     }
-    let files = &report.files;
+}
+
+/// The closing `summary` object.
+pub fn write_summary(
+    out: &mut impl Write,
+    files: &[FileSummary],
+    counts: &Counts,
+    errors: &[(String, String)],
+) -> io::Result<()> {
     let summary = SummaryOut {
         kind: "summary",
         files: files
@@ -229,12 +265,11 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
             .collect(),
         lines: files.iter().map(|f| f.lines).sum(),
         records: files.iter().map(|f| f.records).sum(),
-        findings: report.findings.len(),
-        incidents: report.incidents.len(),
-        by_cause,
-        by_status,
-        errors: report
-            .errors
+        findings: counts.findings,
+        incidents: counts.incidents,
+        by_cause: counts.by_cause.clone(),
+        by_status: counts.by_status.clone(),
+        errors: errors
             .iter()
             .map(|(path, error)| ErrorOut {
                 path,

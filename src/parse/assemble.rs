@@ -115,6 +115,20 @@ impl Assembler {
         self.flush(sink);
     }
 
+    /// Follow mode: emits the open entry unless its own text says more lines belong
+    /// to it (an nginx FastCGI message whose closing quote has not come, an uncaught
+    /// exception before its `thrown in` line, a docker partial message).
+    pub fn flush_complete(&mut self, sink: &mut impl FnMut(Record)) {
+        if self.pending.as_ref().is_some_and(|p| !expects_more(p)) {
+            self.flush(sink);
+        }
+    }
+
+    /// Whether an entry is still open.
+    pub fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
     fn envelope<'a>(&self, text: &'a str) -> Option<(Envelope<'a>, Format, Option<Level>)> {
         let allowed = |f: Format| !self.forced || self.primary == f;
         if text.starts_with('{') {
@@ -329,6 +343,19 @@ impl Assembler {
     }
 }
 
+/// Whether an open entry's text says that more lines belong to it.
+fn expects_more(p: &Pending) -> bool {
+    if p.partial {
+        return true;
+    }
+    let m = &p.record.message;
+    if let Some((_, after)) = m.split_once("FastCGI sent in stderr: \"") {
+        return !after.contains("\" while ") && !after.contains(", client: ");
+    }
+    let uncaught = m.contains("Uncaught ") || m.starts_with("Stack trace:");
+    uncaught && !m.lines().any(|l| l.trim_start().starts_with("thrown in "))
+}
+
 /// The shapes a continuation line takes inside a container stream, where a line of an
 /// unknown program is its own entry: indented text, stack frames, chained exceptions,
 /// further PHP messages and the closing line of an nginx FastCGI message.
@@ -505,6 +532,31 @@ mod tests {
         assert!(records[0]
             .message
             .ends_with("AH01075: Error dispatching request to : (polling)"));
+    }
+
+    #[test]
+    fn complete_entries_flush_early_open_ones_wait() {
+        let ctx = TimeCtx::default();
+        let mut asm = Assembler::new("t".into(), Format::NginxError, false, ctx);
+        let mut out = Vec::new();
+        let mut sink = |r| out.push(r);
+        asm.push(
+            b"2026/11/24 10:00:01 [error] 1#1: *1 connect() failed (111: Connection refused)",
+            80,
+            &mut sink,
+        );
+        asm.flush_complete(&mut sink);
+        assert!(!asm.has_pending());
+        asm.push(b"2026/11/24 10:00:02 [error] 1#1: *2 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Exception: x in /a.php:3", 100, &mut sink);
+        asm.flush_complete(&mut sink);
+        assert!(asm.has_pending(), "the trace is still coming");
+        asm.push(b"Stack trace:", 13, &mut sink);
+        asm.push(b"  thrown in /a.php on line 3\" while reading response header from upstream, client: 203.0.113.7", 90, &mut sink);
+        asm.flush_complete(&mut sink);
+        assert!(!asm.has_pending());
+        drop(sink);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].lines, 3);
     }
 
     #[test]
