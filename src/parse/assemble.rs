@@ -554,7 +554,6 @@ mod tests {
         asm.push(b"  thrown in /a.php on line 3\" while reading response header from upstream, client: 203.0.113.7", 90, &mut sink);
         asm.flush_complete(&mut sink);
         assert!(!asm.has_pending());
-        drop(sink);
         assert_eq!(out.len(), 2);
         assert_eq!(out[1].lines, 3);
     }
