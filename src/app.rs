@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::input::{expand_paths, Input};
 use crate::output::sanitize::for_terminal;
 use crate::output::{human, ndjson};
-use crate::parse::{field, Format, Record};
+use crate::parse::Record;
 use crate::rules::{catalog, Finding, Matcher};
 use crate::scan::{latest_dated_time, scan, FileSummary, Scanned};
 
@@ -65,13 +65,14 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
-    let (scanned, client_errors) = if config.records && !config.quiet {
+    let scanned = if config.records && !config.quiet {
         scan_in_order(&expanded.inputs, config, matcher, year_reference, &mut out)?
     } else {
         scan_parallel(&expanded.inputs, config, matcher, year_reference)
     };
     let mut files = Vec::with_capacity(scanned.len());
     let mut findings = Vec::new();
+    let mut client_errors = ClientErrors::new();
     for s in scanned {
         if let Some(e) = &s.error {
             eprintln!("logscan: {}", for_terminal(&e.to_string()));
@@ -79,6 +80,7 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
         }
         files.push(s.summary);
         findings.extend(s.findings);
+        client_errors.extend(s.client_errors);
     }
     // Time order; findings without a time keep their file order at the end.
     findings.sort_by_key(|f| (f.time.is_none(), f.time));
@@ -107,15 +109,6 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     })
 }
 
-/// Access-log lines that show a 5xx: what clients really got.
-pub fn client_error(r: &Record) -> Option<(chrono::DateTime<chrono::Utc>, u16)> {
-    if !r.is_format(Format::Access) {
-        return None;
-    }
-    let status: u16 = field(&r.fields, "status")?.parse().ok()?;
-    (status >= 500).then_some((r.time?.utc, status))
-}
-
 /// `--records`: inputs one after another, each record written as it is read.
 fn scan_in_order(
     inputs: &[Input],
@@ -123,13 +116,11 @@ fn scan_in_order(
     matcher: &Matcher,
     year_reference: Option<chrono::DateTime<chrono::Utc>>,
     out: &mut impl Write,
-) -> io::Result<(Vec<Scanned>, ClientErrors)> {
+) -> io::Result<Vec<Scanned>> {
     let mut results = Vec::with_capacity(inputs.len());
-    let mut client_errors = ClientErrors::new();
     let mut write_error: Option<io::Error> = None;
     for input in inputs {
         let mut sink = |r: Record| {
-            client_errors.extend(client_error(&r));
             if write_error.is_some() {
                 return;
             }
@@ -142,44 +133,36 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(scan(input, config, matcher, year_reference, &mut sink));
+        results.push(scan(
+            input,
+            config,
+            matcher,
+            year_reference,
+            Some(&mut sink),
+        ));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
     }
-    Ok((results, client_errors))
+    Ok(results)
 }
 
-/// Inputs in parallel on a pool of `--threads` workers; results kept in input order.
+/// Inputs in parallel on a pool of `--threads` workers (large files in chunks too);
+/// results kept in input order.
 fn scan_parallel(
     inputs: &[Input],
     config: &Config,
     matcher: &Matcher,
     year_reference: Option<chrono::DateTime<chrono::Utc>>,
-) -> (Vec<Scanned>, ClientErrors) {
+) -> Vec<Scanned> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .expect("a thread pool of at least one thread can be built");
-    let results: Vec<(Scanned, ClientErrors)> = pool.install(|| {
+    pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| {
-                let mut client_errors = ClientErrors::new();
-                let scanned = scan(input, config, matcher, year_reference, &mut |r| {
-                    client_errors.extend(client_error(&r))
-                });
-                (scanned, client_errors)
-            })
+            .map(|input| scan(input, config, matcher, year_reference, None))
             .collect()
-    });
-    let mut all = ClientErrors::new();
-    let scanned = results
-        .into_iter()
-        .map(|(s, c)| {
-            all.extend(c);
-            s
-        })
-        .collect();
-    (scanned, all)
+    })
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::app::{client_error, Outcome};
+use crate::app::Outcome;
 use crate::config::Config;
 use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::input::tail::{TailEvent, Tailer};
@@ -23,7 +23,7 @@ use crate::output::{human, ndjson};
 use crate::parse::detect::SAMPLE_LINES;
 use crate::parse::{detect_format, Assembler, Record, Stamp, TimeCtx};
 use crate::rules::{Finding, Matcher};
-use crate::scan::FileSummary;
+use crate::scan::{client_error, FileSummary};
 
 /// An entry whose text says more lines belong to it is closed after this long anyway.
 const ENTRY_IDLE: Duration = Duration::from_secs(1);

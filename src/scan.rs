@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::correlate::ClientErrors;
 use crate::error::Error;
 use crate::input::{self, for_each_line, Input, LineReader, Opened};
 use crate::parse::detect::SAMPLE_LINES;
@@ -49,24 +50,134 @@ impl FileSummary {
     }
 }
 
-/// A scanned input: its summary, its findings in file order, and the error that cut
-/// it short, if any (what was read before the error still counts).
+/// A scanned input: its summary, its findings in file order, the access-log lines that
+/// show a 5xx, and the error that cut it short, if any (what was read before the error
+/// still counts).
 pub struct Scanned {
     pub summary: FileSummary,
     pub findings: Vec<Finding>,
+    pub client_errors: ClientErrors,
     pub error: Option<Error>,
 }
 
-/// Reads `input`, matching each record against the catalog and handing it
-/// (inside `--since`/`--until`) to `sink`. `year_reference` is when the logs with full
-/// dates end (see [`latest_dated_time`]); stamps without a year are placed before it,
-/// or before the file's mtime when no other input has full dates.
+/// Regular files larger than this are cut into chunks read in parallel.
+pub const CHUNK_BYTES: usize = 16 << 20;
+/// How far past a chunk's nominal start a line that begins a record is looked for;
+/// a chunk with none is read with the one before it.
+const BOUNDARY_SEARCH: usize = 1 << 20;
+
+/// What reading a run of records (a whole input, or one chunk of it) gathered.
+struct Part {
+    summary: FileSummary,
+    findings: Vec<Finding>,
+    client_errors: ClientErrors,
+    /// The time of the part's last record that had one.
+    last_time: Option<Stamp>,
+    /// Findings without a time before any timed record of the part: they take the time
+    /// of the entry before them, which lies in an earlier part.
+    untimed_at_start: Vec<usize>,
+}
+
+impl Part {
+    fn new(name: &str) -> Part {
+        Part {
+            summary: FileSummary::new(name, Format::Unknown),
+            findings: Vec::new(),
+            client_errors: ClientErrors::new(),
+            last_time: None,
+            untimed_at_start: Vec::new(),
+        }
+    }
+
+    /// Counts a record, and keeps it as a finding if a rule explains it.
+    fn take(&mut self, r: &Record, config: &Config, matcher: &Matcher) {
+        self.summary.count(r);
+        // Entries without a stamp of their own (bare php-fpm worker lines, dmesg uptime)
+        // are placed at the time of the entry before them, and say so.
+        let time = r.time.or(self.last_time);
+        self.last_time = time;
+        if !config.in_range(time.map(|t| t.utc)) {
+            return;
+        }
+        self.client_errors.extend(client_error(r));
+        if let Some(mut f) = matcher.find(r) {
+            if r.time.is_none() {
+                match time {
+                    Some(t) => infer_time(&mut f, t),
+                    None => self.untimed_at_start.push(self.findings.len()),
+                }
+            }
+            self.findings.push(f);
+        }
+    }
+}
+
+fn infer_time(f: &mut Finding, t: Stamp) {
+    f.time = Some(t);
+    f.fields
+        .push(("time_inferred".into(), "from the previous entry".into()));
+}
+
+/// Access-log lines that show a 5xx: what clients really got.
+pub fn client_error(r: &Record) -> Option<(DateTime<Utc>, u16)> {
+    if !r.is_format(Format::Access) {
+        return None;
+    }
+    let status: u16 = crate::parse::field(&r.fields, "status")?.parse().ok()?;
+    (status >= 500).then_some((r.time?.utc, status))
+}
+
+/// Joins the parts of one input, in order.
+fn merge(
+    parts: Vec<Part>,
+    config: &Config,
+    format: Format,
+) -> (FileSummary, Vec<Finding>, ClientErrors) {
+    let mut iter = parts.into_iter();
+    let mut all = iter.next().expect("an input has at least one part");
+    all.summary.format = format;
+    for mut p in iter {
+        if let Some(t) = all.last_time {
+            for &i in &p.untimed_at_start {
+                infer_time(&mut p.findings[i], t);
+            }
+        }
+        let s = p.summary;
+        all.summary.lines += s.lines;
+        all.summary.records += s.records;
+        all.summary.unknown += s.unknown;
+        all.summary.first = min_some(all.summary.first, s.first);
+        all.summary.last = all.summary.last.max(s.last);
+        all.findings.extend(
+            p.findings
+                .into_iter()
+                .filter(|f| config.in_range(f.time.map(|t| t.utc))),
+        );
+        all.client_errors.extend(p.client_errors);
+        all.last_time = p.last_time.or(all.last_time);
+    }
+    (all.summary, all.findings, all.client_errors)
+}
+
+fn min_some(a: Option<Stamp>, b: Option<Stamp>) -> Option<Stamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Reads `input`, matching each record against the catalog. With a `sink`, every
+/// record (inside `--since`/`--until`) is handed to it in file order; without one,
+/// large regular files are read in parallel chunks, with the same result.
+/// `year_reference` is when the logs with full dates end (see [`latest_dated_time`]);
+/// stamps without a year are placed before it, or before the file's mtime when no
+/// other input has full dates.
 pub fn scan(
     input: &Input,
     config: &Config,
     matcher: &Matcher,
     year_reference: Option<DateTime<Utc>>,
-    sink: &mut dyn FnMut(Record),
+    sink: Option<&mut dyn FnMut(Record)>,
 ) -> Scanned {
     let opening = match input::open(input) {
         Ok(o) => o,
@@ -74,6 +185,7 @@ pub fn scan(
             return Scanned {
                 summary: FileSummary::new(&input.name, Format::Unknown),
                 findings: Vec::new(),
+                client_errors: ClientErrors::new(),
                 error: Some(e),
             }
         }
@@ -83,50 +195,138 @@ pub fn scan(
         Some(t) => TimeCtx::with_reference(config.zone, Some(t), chrono::Duration::days(31)),
         None => TimeCtx::new(config.zone, opening.mtime),
     };
-    let mut summary = FileSummary::new(&input.name, Format::Unknown);
-    let mut findings = Vec::new();
-    let mut last_time: Option<Stamp> = None;
-    let mut emit = |r: Record| {
-        summary.count(&r);
-        // Entries without a stamp of their own (bare php-fpm worker lines, dmesg uptime)
-        // are placed at the time of the entry before them, and say so.
-        let time = r.time.or(last_time);
-        last_time = time;
-        if config.in_range(time.map(|t| t.utc)) {
-            if let Some(mut f) = matcher.find(&r) {
-                if r.time.is_none() && time.is_some() {
-                    f.time = time;
-                    f.fields
-                        .push(("time_inferred".into(), "from the previous entry".into()));
-                }
-                findings.push(f);
-            }
-            sink(r);
-        }
-    };
-    let error = match opening.opened {
+    let (format, parts, error) = match opening.opened {
         Opened::Mapped(mapped) => {
             let bytes = mapped.bytes();
             let format = config
                 .format
                 .unwrap_or_else(|| detect_in_slice(bytes, &ctx));
-            let mut asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
-            for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
-            asm.finish(&mut emit);
-            summary.format = format;
-            None
+            let asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+            let parts = match sink {
+                Some(sink) => vec![read_part(bytes, asm, config, matcher, Some(sink))],
+                None => read_chunks(bytes, &asm, config, matcher, CHUNK_BYTES),
+            };
+            (format, parts, None)
         }
         Opened::Stream(reader) => {
+            let mut part = Part::new(&input.name);
+            let mut sink = sink;
+            let mut emit = |r: Record| {
+                part.take(&r, config, matcher);
+                if let Some(sink) = sink.as_mut() {
+                    if config.in_range(r.time.map(|t| t.utc)) {
+                        sink(r);
+                    }
+                }
+            };
             let (format, error) = scan_stream(reader, input, config, ctx, &mut emit);
-            summary.format = format;
-            error
+            (format, vec![part], error)
         }
     };
+    let (summary, findings, client_errors) = merge(parts, config, format);
     Scanned {
         summary,
         findings,
+        client_errors,
         error,
     }
+}
+
+/// Reads a run of lines as one part.
+fn read_part(
+    bytes: &[u8],
+    mut asm: Assembler,
+    config: &Config,
+    matcher: &Matcher,
+    mut sink: Option<&mut dyn FnMut(Record)>,
+) -> Part {
+    let mut part = Part::new(asm.file());
+    let mut emit = |r: Record| {
+        part.take(&r, config, matcher);
+        if let Some(sink) = sink.as_mut() {
+            if config.in_range(r.time.map(|t| t.utc)) {
+                sink(r);
+            }
+        }
+    };
+    for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
+    asm.finish(&mut emit);
+    part
+}
+
+/// Cuts a mapped file into chunks at lines that begin a record, and reads them in
+/// parallel. The cuts depend only on the bytes, never on the thread count, so the
+/// result is the same for every `-j`.
+fn read_chunks(
+    bytes: &[u8],
+    asm: &Assembler,
+    config: &Config,
+    matcher: &Matcher,
+    chunk_bytes: usize,
+) -> Vec<Part> {
+    use rayon::prelude::*;
+    let cuts = chunk_starts(bytes, asm, chunk_bytes);
+    let spans: Vec<(usize, usize)> = cuts
+        .iter()
+        .zip(cuts.iter().skip(1).chain(std::iter::once(&bytes.len())))
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    // Line numbers: each chunk starts after the lines of those before it.
+    let line_counts: Vec<u64> = spans
+        .par_iter()
+        .map(|&(a, b)| memchr::memchr_iter(b'\n', &bytes[a..b]).count() as u64)
+        .collect();
+    let mut first_lines = Vec::with_capacity(spans.len());
+    let mut next = 1u64;
+    for n in &line_counts {
+        first_lines.push(next);
+        next += n;
+    }
+    spans
+        .par_iter()
+        .zip(first_lines.par_iter())
+        .map(|(&(a, b), &line)| {
+            let chunk_asm = asm.clone().starting_at(line, a as u64);
+            read_part(&bytes[a..b], chunk_asm, config, matcher, None)
+        })
+        .collect()
+}
+
+/// Byte offsets where chunks begin: 0, then about every [`CHUNK_BYTES`], moved forward
+/// to the next line that begins a record whatever precedes it.
+fn chunk_starts(bytes: &[u8], asm: &Assembler, chunk_bytes: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut nominal = chunk_bytes;
+    while nominal < bytes.len() {
+        let from = *starts.last().expect("starts with 0");
+        let Some(cut) = record_start_after(bytes, nominal.max(from + 1), asm) else {
+            break;
+        };
+        starts.push(cut);
+        nominal = cut + chunk_bytes;
+    }
+    starts
+}
+
+/// The first line at or after `at` (searching at most [`BOUNDARY_SEARCH`] bytes) that
+/// begins a record.
+fn record_start_after(bytes: &[u8], at: usize, asm: &Assembler) -> Option<usize> {
+    // Back up to the line that contains `at`, so that `prev` is whole.
+    let mut line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let mut prev: Option<std::borrow::Cow<'_, str>> = None;
+    let limit = (at + BOUNDARY_SEARCH).min(bytes.len());
+    while line_start < limit {
+        let end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        let line = String::from_utf8_lossy(&bytes[line_start..end]);
+        let text = line.strip_suffix('\r').unwrap_or(&line);
+        if line_start >= at && line_start > 0 && asm.starts_record(text, prev.as_deref()) {
+            return Some(line_start);
+        }
+        prev = Some(std::borrow::Cow::Owned(text.to_string()));
+        line_start = end + 1;
+    }
+    None
 }
 
 fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
@@ -237,4 +437,54 @@ pub fn latest_dated_time(inputs: &[Input], zone: Zone) -> Option<DateTime<Utc>> 
             latest
         })
         .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::catalog;
+
+    fn config() -> Config {
+        use clap::Parser;
+        Config::from_cli(crate::cli::Cli::parse_from(["logscan", "--tz", "UTC"])).unwrap()
+    }
+
+    /// Reading in chunks of any size gives what reading the whole gives.
+    #[test]
+    fn chunks_of_any_size_read_like_the_whole() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("2026/11/24 10:{i:02}:01 [error] 1#1: *{i} FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Exception: boom in /a.php:3\nStack trace:\n#0 {{main}}\n  thrown in /a.php on line 3\" while reading response header from upstream, client: 203.0.113.7\n"));
+            text.push_str(&format!("2026/11/24 10:{i:02}:02 [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7\n"));
+            text.push_str("NOTICE: PHP message: PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /b.php on line 9\n");
+            text.push_str(&format!("{{\"log\":\"2026/11/24 10:{i:02}:03 [error] 1#1: *9 upstream timed \",\"stream\":\"stderr\",\"time\":\"2026-11-24T10:{i:02}:03Z\"}}\n"));
+            text.push_str(&format!("{{\"log\":\"out (110: Connection timed out) while reading response header from upstream\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-24T10:{i:02}:03Z\"}}\n"));
+        }
+        let bytes = text.as_bytes();
+        let config = config();
+        let matcher = Matcher::new(catalog::builtin());
+        let asm = Assembler::new(
+            "t.log".into(),
+            Format::NginxError,
+            false,
+            TimeCtx::default(),
+        );
+        let whole = merge(
+            vec![read_part(bytes, asm.clone(), &config, &matcher, None)],
+            &config,
+            Format::NginxError,
+        );
+        assert!(whole.1.len() > 100);
+        for size in [1, 100, 333, 1000, 4096] {
+            let parts = read_chunks(bytes, &asm, &config, &matcher, size);
+            assert!(
+                size > 1000 || parts.len() > 5,
+                "size {size}: {} parts",
+                parts.len()
+            );
+            let chunked = merge(parts, &config, Format::NginxError);
+            assert_eq!(chunked.0, whole.0, "summary, chunk size {size}");
+            assert_eq!(chunked.1, whole.1, "findings, chunk size {size}");
+        }
+    }
 }

@@ -15,6 +15,7 @@ use super::{any_text_head, journal, nginx, text_head, Format};
 pub const MAX_CONTINUATION_LINES: u32 = 5000;
 
 /// An entry still open to continuation lines or partial-message pieces.
+#[derive(Clone)]
 struct Pending {
     record: Record,
     /// Stream or service: continuations never cross it.
@@ -24,6 +25,7 @@ struct Pending {
 }
 
 /// Reads one input's lines into records. Feed it with [`Assembler::push`], end with [`Assembler::finish`].
+#[derive(Clone)]
 pub struct Assembler {
     file: Arc<str>,
     primary: Format,
@@ -48,8 +50,38 @@ impl Assembler {
         }
     }
 
+    /// Starts numbering at `line` and byte `offset`: for a chunk in the middle of a file.
+    pub fn starting_at(mut self, line: u64, offset: u64) -> Assembler {
+        self.next_line = line;
+        self.offset = offset;
+        self
+    }
+
     pub fn format(&self) -> Format {
         self.primary
+    }
+
+    /// The input it reads, as reported.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Whether `line` begins a new record whatever came before it (`prev` is the line
+    /// before). Chunks of a file are cut at such lines, so reading them apart gives the
+    /// records reading the whole file gives.
+    pub fn starts_record(&self, line: &str, prev: Option<&str>) -> bool {
+        if let Some((envelope, format, _)) = self.envelope(line) {
+            return match format {
+                // The piece after a partial message continues it.
+                Format::DockerJson => !prev.and_then(docker::json_file).is_some_and(|p| p.partial),
+                Format::DockerCompose => {
+                    envelope.time.is_some()
+                        || any_text_head(None, &envelope.payload, &self.ctx).is_some()
+                }
+                _ => true,
+            };
+        }
+        self.text_head(line).is_some()
     }
 
     /// One physical line, without its `\n`; `consumed` counts the bytes it took, terminator included.
