@@ -36,6 +36,19 @@ pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
     for f in candidates {
         *counts.entry(f.cause).or_default() += 1;
     }
+    // A PHP error or a crashed worker fails the one request it happened in: a few of
+    // them among a flood of gateway errors do not explain the flood.
+    let gateway = candidates
+        .iter()
+        .filter(|f| f.cause.family() == Family::Gateway && has_impact(f))
+        .count();
+    let explains_enough = |f: &&Finding| !per_request(f.cause) || counts[&f.cause] * 5 >= gateway;
+    let weighty: Vec<&Finding> = candidates.iter().copied().filter(explains_enough).collect();
+    let candidates = if weighty.is_empty() {
+        candidates
+    } else {
+        &weighty
+    };
     candidates
         .iter()
         .copied()
@@ -52,6 +65,14 @@ pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
             )
         })
         .expect("an incident has findings")
+}
+
+/// Causes whose every line is one failed request, rather than a state of the server.
+fn per_request(cause: Cause) -> bool {
+    matches!(
+        cause,
+        Cause::PhpFatal | Cause::PhpMemoryExhausted | Cause::PhpTimeout | Cause::WorkerCrash
+    )
 }
 
 /// Whether a finding shows that clients got a server error.

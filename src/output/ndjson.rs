@@ -29,6 +29,43 @@ impl Serialize for FieldsOut<'_> {
     }
 }
 
+/// Writes one object and its newline. serde_json leaves U+0085, U+2028 and U+2029 raw
+/// (valid JSON), but line-oriented readers (Python's `splitlines`, some log shippers)
+/// break lines there: a log line holding one must not split an object in two.
+fn write_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut buf = serde_json::to_vec(value)?;
+    if buf
+        .windows(2)
+        .any(|w| w == [0xc2, 0x85] || w == [0xe2, 0x80])
+    {
+        buf = escape_line_separators(&buf);
+    }
+    buf.push(b'\n');
+    out.write_all(&buf)
+}
+
+fn escape_line_separators(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 16);
+    let mut i = 0;
+    while i < json.len() {
+        match json[i..] {
+            [0xc2, 0x85, ..] => {
+                out.extend_from_slice(b"\\u0085");
+                i += 2;
+            }
+            [0xe2, 0x80, c @ (0xa8 | 0xa9), ..] => {
+                out.extend_from_slice(if c == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+                i += 3;
+            }
+            _ => {
+                out.push(json[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn time(t: Option<Stamp>) -> Option<String> {
     t.map(|t| t.to_string())
 }
@@ -59,8 +96,7 @@ pub fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
         message: &r.message,
         fields: FieldsOut(&r.fields),
     };
-    serde_json::to_writer(&mut *out, &obj)?;
-    out.write_all(b"\n")
+    write_line(out, &obj)
 }
 
 #[derive(Serialize)]
@@ -211,14 +247,12 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One `finding` object.
 pub fn write_finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &finding_out(f))?;
-    out.write_all(b"\n")
+    write_line(out, &finding_out(f))
 }
 
 /// One `incident` object.
 pub fn write_incident(out: &mut impl Write, i: &Incident) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &incident_out(i))?;
-    out.write_all(b"\n")
+    write_line(out, &incident_out(i))
 }
 
 /// What the `summary` counts besides the files: kept as findings and incidents go out,
@@ -277,8 +311,7 @@ pub fn write_summary(
             })
             .collect(),
     };
-    serde_json::to_writer(&mut *out, &summary)?;
-    out.write_all(b"\n")
+    write_line(out, &summary)
 }
 
 #[derive(Serialize)]
@@ -305,6 +338,21 @@ pub fn write_rule(out: &mut impl Write, rule: &crate::rules::Rule) -> io::Result
         counter: &rule.counter,
         origin: &rule.origin,
     };
-    serde_json::to_writer(&mut *out, &obj)?;
-    out.write_all(b"\n")
+    write_line(out, &obj)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_line_separators_are_escaped() {
+        let mut out = Vec::new();
+        write_line(&mut out, &"a\u{2028}b\u{2029}c\u{85}d é").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, "\"a\\u2028b\\u2029c\\u0085d é\"\n");
+        assert_eq!(text.lines().count(), 1);
+        let back: String = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(back, "a\u{2028}b\u{2029}c\u{85}d é");
+    }
 }

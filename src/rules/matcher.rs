@@ -30,21 +30,67 @@ impl Matcher {
         &self.rules
     }
 
-    /// The rule that explains this record, if any.
+    /// The rule that explains this record, if any: of the rules that match, the one
+    /// naming the most fundamental cause (a FastCGI record can carry a disk-full
+    /// warning before the fatal error it led to), the first in catalog order on a tie.
     pub fn rule_for(&self, record: &Record) -> Option<&Rule> {
-        if record.message.is_empty() {
-            return None;
+        self.choose(record).map(|(rule, _)| rule)
+    }
+
+    /// The rule that explains the record, and the worst status that a matching rule on
+    /// another line of it names. On one line the specific rule (earlier in the catalog)
+    /// wins over the generic one; across lines (a warning that names the cause, then the
+    /// fatal error it led to) the most fundamental cause wins, and the status is what
+    /// the failing line says.
+    fn choose(&self, record: &Record) -> Option<(&Rule, Option<u16>)> {
+        let matches: Vec<(usize, &Rule)> = self.matching(record).collect();
+        if matches.len() <= 1 {
+            return matches.first().map(|(_, r)| (*r, r.status()));
         }
-        self.set
-            .matches(&record.message)
-            .into_iter()
-            .map(|i| &self.rules[i])
-            .find(|r| r.applies_to(record.format, record.inner))
+        let line_of = |r: &Rule| {
+            let at = r.regex.find(&record.message).map_or(0, |m| m.start());
+            record.message[..at].matches('\n').count()
+        };
+        let mut first_per_line: Vec<(usize, usize, &Rule)> = Vec::new();
+        for (i, r) in matches {
+            let line = line_of(r);
+            if !first_per_line.iter().any(|(l, _, _)| *l == line) {
+                first_per_line.push((line, i, r));
+            }
+        }
+        let &(line, _, rule) = first_per_line
+            .iter()
+            .min_by_key(|(_, i, r)| (r.cause.family(), *i))
+            .expect("at least two matches");
+        let status = rule.status().filter(|&s| s >= 500).or_else(|| {
+            first_per_line
+                .iter()
+                .filter(|(l, _, _)| *l != line)
+                .filter_map(|(_, _, r)| r.status())
+                .filter(|&s| s >= 500)
+                .max()
+                .or(rule.status())
+        });
+        Some((rule, status))
+    }
+
+    /// Every applicable rule that matches, with its catalog position.
+    fn matching<'a>(&'a self, record: &Record) -> impl Iterator<Item = (usize, &'a Rule)> + 'a {
+        let (format, inner) = (record.format, record.inner);
+        let set = if record.message.is_empty() {
+            None
+        } else {
+            Some(self.set.matches(&record.message))
+        };
+        set.into_iter()
+            .flat_map(|m| m.into_iter())
+            .map(|i| (i, &self.rules[i]))
+            .filter(move |(_, r)| r.applies_to(format, inner))
     }
 
     /// The finding a record makes, if a rule explains it.
     pub fn find(&self, record: &Record) -> Option<Finding> {
-        let rule = self.rule_for(record)?;
+        let (rule, status) = self.choose(record)?;
         let mut fields = record.fields.clone();
         let mut matched_line = 0..record.message.len();
         if let Some(caps) = rule.regex.captures(&record.message) {
@@ -69,7 +115,7 @@ impl Matcher {
             level: record.level,
             rule: Arc::clone(&rule.id),
             cause: rule.cause,
-            status: rule.status(),
+            status,
             message: record.message.clone(),
             fields,
             cloudflare: rule.cloudflare,
