@@ -282,13 +282,14 @@ fn read_chunks(
         first_lines.push(next);
         next += n;
     }
-    spans
-        .par_iter()
-        .zip(first_lines.par_iter())
-        .map(|(&(a, b), &line)| {
-            let chunk_asm = asm.clone().starting_at(line, a as u64);
-            read_part(&bytes[a..b], chunk_asm, config, matcher, None)
-        })
+    // One assembler per chunk (they keep per-stream state such as the last local time).
+    let jobs: Vec<(usize, usize, Assembler)> = spans
+        .iter()
+        .zip(first_lines)
+        .map(|(&(a, b), line)| (a, b, asm.clone().starting_at(line, a as u64)))
+        .collect();
+    jobs.into_par_iter()
+        .map(|(a, b, chunk_asm)| read_part(&bytes[a..b], chunk_asm, config, matcher, None))
         .collect()
 }
 

@@ -28,12 +28,26 @@ impl Zone {
     /// Converts a wall-clock time in this zone to UTC. In a DST gap the time is
     /// read with the offset before the gap; in a DST overlap the earlier instant wins.
     pub fn to_utc(&self, naive: NaiveDateTime) -> DateTime<Utc> {
+        self.to_utc_after(naive, None)
+    }
+
+    /// Like [`Zone::to_utc`], but a wall time that happens twice (the hour repeated when
+    /// summer time ends) is read as its second occurrence when the log was already past
+    /// the first one: logs run forward.
+    pub fn to_utc_after(
+        &self,
+        naive: NaiveDateTime,
+        previous: Option<DateTime<Utc>>,
+    ) -> DateTime<Utc> {
         match self {
             Zone::Utc => Utc.from_utc_datetime(&naive),
-            Zone::Local => resolve(chrono::Local.from_local_datetime(&naive), naive, |n| {
-                chrono::Local.from_local_datetime(n)
-            }),
-            Zone::Named(tz) => resolve(tz.from_local_datetime(&naive), naive, |n| {
+            Zone::Local => resolve(
+                chrono::Local.from_local_datetime(&naive),
+                naive,
+                previous,
+                |n| chrono::Local.from_local_datetime(n),
+            ),
+            Zone::Named(tz) => resolve(tz.from_local_datetime(&naive), naive, previous, |n| {
                 tz.from_local_datetime(n)
             }),
         }
@@ -43,10 +57,19 @@ impl Zone {
 fn resolve<Z: TimeZone>(
     result: LocalResult<DateTime<Z>>,
     naive: NaiveDateTime,
+    previous: Option<DateTime<Utc>>,
     again: impl Fn(&NaiveDateTime) -> LocalResult<DateTime<Z>>,
 ) -> DateTime<Utc> {
     match result {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(first, second) => {
+            let (first, second) = (first.with_timezone(&Utc), second.with_timezone(&Utc));
+            // Past the first occurrence already (allowing a little disorder): the second.
+            match previous {
+                Some(p) if p > first + Duration::minutes(10) => second,
+                _ => first,
+            }
+        }
+        LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::None => {
             // A wall time inside a spring-forward gap: one hour later, read with the
             // offset after the gap, is the same instant as this time with the offset before it.
@@ -66,6 +89,8 @@ pub struct TimeCtx {
     /// the file's mtime, or when the other logs end; `None` means "now".
     pub reference: Option<NaiveDateTime>,
     pub ahead: Duration,
+    /// The last zone-less stamp read, to place a repeated wall-clock hour.
+    last_local: std::cell::Cell<Option<DateTime<Utc>>>,
 }
 
 impl Default for TimeCtx {
@@ -74,6 +99,7 @@ impl Default for TimeCtx {
             zone: Zone::Utc,
             reference: None,
             ahead: Duration::days(1),
+            last_local: std::cell::Cell::new(None),
         }
     }
 }
@@ -99,12 +125,15 @@ impl TimeCtx {
             zone,
             reference,
             ahead,
+            last_local: std::cell::Cell::new(None),
         }
     }
 
     /// A zone-less stamp, read in `--tz`.
     pub fn local(&self, naive: NaiveDateTime, frac_digits: u8) -> Stamp {
-        Stamp::new(self.zone.to_utc(naive), frac_digits, false)
+        let utc = self.zone.to_utc_after(naive, self.last_local.get());
+        self.last_local.set(Some(utc));
+        Stamp::new(utc, frac_digits, false)
     }
 
     /// A stamp with no year (BSD syslog): the latest year that does not put it
@@ -309,11 +338,22 @@ mod tests {
     }
 
     #[test]
+    fn the_repeated_hour_is_read_in_log_order() {
+        let ctx = TimeCtx::new(Zone::parse("Europe/Berlin").unwrap(), None);
+        let first = ctx.local(at("2026-10-25 02:30:00"), 0);
+        assert_eq!(first.to_string(), "2026-10-25T00:30:00Z");
+        let later = ctx.local(at("2026-10-25 02:59:00"), 0);
+        assert_eq!(later.to_string(), "2026-10-25T00:59:00Z");
+        // The clock went back: 02:05 now is the second 02:05.
+        let again = ctx.local(at("2026-10-25 02:05:00"), 0);
+        assert_eq!(again.to_string(), "2026-10-25T01:05:00Z");
+    }
+
+    #[test]
     fn syslog_year_rolls_back_across_new_year() {
         let ctx = TimeCtx {
-            zone: Zone::Utc,
             reference: Some(at("2027-01-02 08:00:00")),
-            ahead: Duration::days(1),
+            ..TimeCtx::default()
         };
         assert_eq!(
             ctx.without_year(12, 31, (23, 59, 0), 0),
