@@ -146,7 +146,7 @@ impl<W: Write> Sink<'_, W> {
         };
         self.pending
             .retain(|f| f.time.is_some_and(|t| t.utc > keep_after));
-        self.client_errors.retain(|(t, _)| *t > keep_after);
+        self.client_errors.retain(|e| e.time.utc > keep_after);
         Ok(())
     }
 

@@ -118,13 +118,22 @@ fn infer_time(f: &mut Finding, t: Stamp) {
         .push(("time_inferred".into(), "from the previous entry".into()));
 }
 
-/// Access-log lines that show a 5xx: what clients really got.
-pub fn client_error(r: &Record) -> Option<(DateTime<Utc>, u16)> {
+/// An access-log line that shows a 5xx: what a client really got.
+pub fn client_error(r: &Record) -> Option<crate::correlate::ClientError> {
     if !r.is_format(Format::Access) {
         return None;
     }
     let status: u16 = crate::parse::field(&r.fields, "status")?.parse().ok()?;
-    (status >= 500).then_some((r.time?.utc, status))
+    let time = r.time?;
+    (status >= 500).then(|| crate::correlate::ClientError {
+        time,
+        status,
+        file: r.file.clone(),
+        line: r.line,
+        request: crate::parse::field(&r.fields, "request")
+            .unwrap_or("")
+            .to_string(),
+    })
 }
 
 /// Joins the parts of one input, in order.

@@ -365,6 +365,35 @@ pub fn explain(
     (format!("{what}{hits}"), steps)
 }
 
+/// Words for a burst of 5xx that only an access log shows.
+pub fn access_only(
+    requests: usize,
+    status: u16,
+    start: crate::parse::Stamp,
+    end: crate::parse::Stamp,
+) -> (String, Vec<String>) {
+    let meaning = match status {
+        504 => "the backend did not answer in time",
+        503 => "the server was unable to serve (busy or limiting)",
+        502 => "the backend gave no valid answer",
+        _ => "the application failed while running",
+    };
+    (
+        format!(
+            "The access log shows {} answered {status} ({meaning}); no other log given explains it.",
+            plural(requests, "request")
+        ),
+        vec![
+            format!(
+                "Run logscan on the web server's error log, php-fpm's log and the kernel log for {} to {} UTC.",
+                start.utc.format("%H:%M"),
+                end.utc.format("%H:%M")
+            ),
+            "Look at the failing requests' URLs: one endpoint or the whole site?".into(),
+        ],
+    )
+}
+
 /// What a visitor behind Cloudflare saw: the origin's status passed through, or
 /// Cloudflare's own 52x when the origin's web server itself was down (521: connection
 /// refused), hung (524: no answer within 100 s) or reset connections (520).

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use super::explain::{cloudflare_view, explain};
 use super::root_cause::{front_server_status, most_common, root_cause};
@@ -20,8 +20,22 @@ const TRAIL: i64 = 10;
 /// How many evidence lines an incident keeps.
 const EVIDENCE: usize = 6;
 
-/// Access-log lines with a 5xx status: what clients really got, with when.
-pub type ClientErrors = Vec<(DateTime<Utc>, u16)>;
+/// An access-log line with a 5xx status: what a client really got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientError {
+    pub time: Stamp,
+    pub status: u16,
+    pub file: Arc<str>,
+    pub line: u64,
+    pub request: String,
+}
+
+pub type ClientErrors = Vec<ClientError>;
+
+/// Access-log 5xx lines no finding explains open an incident of their own when at least
+/// this many come within [`ACCESS_BURST_GAP`] of each other.
+const ACCESS_BURST: usize = 5;
+const ACCESS_BURST_GAP: i64 = 60;
 
 /// What a visitor behind Cloudflare saw.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,10 +87,9 @@ pub fn correlate(
             _ => groups.push((t, t)),
         }
     }
-    groups
+    let mut incidents: Vec<Incident> = groups
         .into_iter()
-        .enumerate()
-        .map(|(i, (start, end))| {
+        .map(|(start, end)| {
             let lo = start.utc - Duration::seconds(LEAD);
             let hi = end.utc + Duration::seconds(TRAIL);
             let members: Vec<&Finding> = timed
@@ -84,9 +97,111 @@ pub fn correlate(
                 .copied()
                 .filter(|f| f.time.is_some_and(|t| t.utc >= lo && t.utc <= hi))
                 .collect();
-            build(i + 1, start, end, &members, client_errors)
+            build(0, start, end, &members, client_errors)
         })
+        .collect();
+    incidents.extend(access_only(&incidents, client_errors));
+    incidents.sort_by_key(|i| i.start);
+    for (n, i) in incidents.iter_mut().enumerate() {
+        i.id = n + 1;
+    }
+    incidents
+}
+
+/// Whether an access-log line falls inside an incident. Apache stamps an access line
+/// when the request starts: a 60 s timeout is logged a minute before its error line.
+fn covers(start: Stamp, end: Stamp, e: &ClientError) -> bool {
+    e.time.utc >= start.utc - Duration::seconds(LEAD)
+        && e.time.utc <= end.utc + Duration::seconds(TRAIL)
+}
+
+/// Bursts of access-log 5xx that no finding explains (only the access log was given,
+/// or the error log says nothing): still an outage clients saw.
+fn access_only(incidents: &[Incident], client_errors: &ClientErrors) -> Vec<Incident> {
+    let mut lone: Vec<&ClientError> = client_errors
+        .iter()
+        .filter(|e| !incidents.iter().any(|i| covers(i.start, i.end, e)))
+        .collect();
+    lone.sort_by_key(|e| e.time);
+    let mut bursts: Vec<Vec<&ClientError>> = Vec::new();
+    for e in lone {
+        match bursts.last_mut() {
+            Some(b)
+                if e.time.utc - b.last().expect("not empty").time.utc
+                    <= Duration::seconds(ACCESS_BURST_GAP) =>
+            {
+                b.push(e)
+            }
+            _ => bursts.push(vec![e]),
+        }
+    }
+    bursts
+        .into_iter()
+        .filter(|b| b.len() >= ACCESS_BURST)
+        .map(|b| access_incident(&b))
         .collect()
+}
+
+fn access_incident(burst: &[&ClientError]) -> Incident {
+    let status = most_common(burst.iter().map(|e| e.status)).expect("a burst is not empty");
+    // Only the status is known: name the cause that status most often means.
+    let cause = match status {
+        504 => Cause::UpstreamTimeout,
+        503 => Cause::WorkerPoolExhausted,
+        500 => Cause::PhpFatal,
+        _ => Cause::UpstreamRefused,
+    };
+    let as_finding = |e: &ClientError| Finding {
+        time: Some(e.time),
+        file: e.file.clone(),
+        line: e.line,
+        format: crate::parse::Format::Access,
+        level: None,
+        rule: Arc::from("access-log-5xx"),
+        cause,
+        status: Some(e.status),
+        message: format!("\"{}\" {}", e.request, e.status),
+        fields: vec![("status".into(), e.status.to_string())],
+        cloudflare: None,
+        lifecycle: None,
+        matched_line: 0..e.request.len() + 6,
+    };
+    let first = burst.first().expect("not empty");
+    let last = burst.last().expect("not empty");
+    let findings: Vec<Finding> = [first, last].iter().map(|e| as_finding(e)).collect();
+    let members: Vec<&Finding> = findings.iter().collect();
+    let mut files: Vec<Arc<str>> = Vec::new();
+    for e in burst {
+        if !files.contains(&e.file) {
+            files.push(e.file.clone());
+        }
+    }
+    let (start, end) = (first.time, last.time);
+    let minutes = ((end.utc.timestamp() / 60) - (start.utc.timestamp() / 60) + 1) as usize;
+    let per_bucket = minutes.div_ceil(60).max(1);
+    let mut per_minute = vec![0u32; minutes.div_ceil(per_bucket)];
+    for e in burst {
+        per_minute
+            [((e.time.utc.timestamp() / 60 - start.utc.timestamp() / 60) as usize) / per_bucket] +=
+            1;
+    }
+    let (explanation, next_steps) = super::explain::access_only(burst.len(), status, start, end);
+    Incident {
+        id: 0,
+        start,
+        end,
+        cause,
+        status,
+        cloudflare: cloudflare_view(members[0], status),
+        findings: 0,
+        causes: BTreeMap::new(),
+        files,
+        evidence: findings,
+        failed_requests: burst.len(),
+        per_minute,
+        explanation,
+        next_steps,
+    }
 }
 
 fn build(
@@ -99,10 +214,8 @@ fn build(
     let root = root_cause(members);
     let failed: Vec<u16> = client_errors
         .iter()
-        .filter(|(t, _)| {
-            *t >= start.utc - Duration::seconds(TRAIL) && *t <= end.utc + Duration::seconds(TRAIL)
-        })
-        .map(|&(_, s)| s)
+        .filter(|e| covers(start, end, e))
+        .map(|e| e.status)
         .collect();
     // What clients got: the access log if one shows it, else the front server's own
     // lines, else the root cause's evidence, else what the other failing lines say.

@@ -7,5 +7,5 @@ mod incident;
 pub(crate) mod lifecycle;
 mod root_cause;
 
-pub use incident::{correlate, ClientErrors, Cloudflare, Incident};
+pub use incident::{correlate, ClientError, ClientErrors, Cloudflare, Incident};
 pub use lifecycle::promote_unrecovered_stops;
