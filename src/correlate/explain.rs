@@ -90,6 +90,54 @@ fn headline(root: &Finding) -> String {
     }
 }
 
+/// The service a dependency error names: `Failed to connect to HOST port N`, `Could
+/// not resolve host: HOST`, Guzzle's `for https://HOST/…`, or a `tcp://host:port`.
+fn service_in(text: &str) -> Option<String> {
+    if let Some((_, rest)) = text.split_once("Failed to connect to ") {
+        let mut words = rest.split_whitespace();
+        if let (Some(host), Some("port"), Some(port)) = (words.next(), words.next(), words.next()) {
+            return Some(format!(
+                "{host}:{}",
+                port.trim_end_matches(|c: char| !c.is_ascii_digit())
+            ));
+        }
+    }
+    if let Some((_, rest)) = text.split_once("Could not resolve host: ") {
+        return rest.split_whitespace().next().map(str::to_string);
+    }
+    let url_host = |rest: &str| {
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ']' | ')' | '"' | '\'' | ',' | '/'))
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_string()).filter(|h| !h.is_empty())
+    };
+    for marker in [" for https://", " for http://"] {
+        if let Some((_, rest)) = text.split_once(marker) {
+            return url_host(rest);
+        }
+    }
+    for scheme in ["tcp://", "tls://", "unix://", "redis://", "rediss://"] {
+        if let Some((_, rest)) = text.split_once(scheme) {
+            return url_host(rest);
+        }
+    }
+    None
+}
+
+/// What kind of service an exception class or message names.
+fn service_kind(text: &str) -> Option<&'static str> {
+    [
+        ("Redis", "Redis"),
+        ("Memcache", "Memcached"),
+        ("Elastic", "Elasticsearch"),
+        ("cURL error", "the HTTP API"),
+        ("GuzzleHttp", "the HTTP API"),
+    ]
+    .iter()
+    .find(|(needle, _)| text.contains(needle))
+    .map(|(_, kind)| *kind)
+}
+
 /// The gateway lines' upstream peer, without scheme and URI: `127.0.0.1:9000`,
 /// `unix:/run/php/php8.2-fpm.sock`.
 fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> Option<String> {
@@ -189,11 +237,28 @@ pub fn explain(
             ],
         ),
         Cause::DependencyUnavailable => {
-            let host = pick(root, members, "host").or_else(|| pick(root, members, "addr")).unwrap_or("a service");
+            // The service the application called: a rule's capture, or the `tcp://…`
+            // in the message; nginx's `host:` is the site itself, never the dependency.
+            let service = field(&root.fields, "addr")
+                .map(str::to_string)
+                .or_else(|| service_in(root.matched_text()))
+                .or_else(|| (!root.program().starts_with("nginx")).then(|| field(&root.fields, "host")).flatten().map(str::to_string))
+                .map(|addr| match service_kind(root.matched_text()) {
+                    Some(kind) => format!("{kind} at {addr}"),
+                    None => addr,
+                })
+                .or_else(|| service_kind(root.matched_text()).map(str::to_string))
+                .unwrap_or_else(|| "A service the application depends on".to_string());
+            let full = root.matched_text().contains("OOM command not allowed");
+            let what = if full { "refused writes" } else { "could not be reached" };
             (
-                format!("The application could not reach {host} ({times}): {}", headline(root)),
+                format!("{service} {what} ({times}): {}", headline(root)),
                 vec![
-                    format!("Check that {host} is running and reachable from the web server (`nc -vz` host port)."),
+                    if full {
+                        format!("{service} is up but full: raise `maxmemory` or set an eviction policy (`maxmemory-policy allkeys-lru`).")
+                    } else {
+                        format!("Check that {service} is running and reachable from the application host (`nc -vz` host port).")
+                    },
                     "Make the application degrade gracefully (timeouts, fallbacks) when it is down.".into(),
                 ],
             )
@@ -231,21 +296,37 @@ pub fn explain(
         }
         Cause::WorkerCrash => {
             let signal = pick(root, members, "signal").map_or(String::new(), |s| format!(" (signal {s})"));
+            let killed = root.matched_text().contains("SIGKILL") || pick(root, members, "signal") == Some("9");
             (
-                format!("Worker processes crashed{signal}{pool} ({times}); the requests they served got no answer."),
-                vec![
-                    "Get a backtrace: enable core dumps, or look for `segfault at` lines in `dmesg` naming the library.".into(),
-                    "Disable recently added or updated PHP extensions (opcache JIT, xdebug, imagick) and retest.".into(),
-                ],
+                format!("Worker processes died{signal}{pool} ({times}); the requests they served got no answer."),
+                if killed {
+                    vec![
+                        "SIGKILL is almost always the OOM killer or a container memory limit: look for `Killed process` in `journalctl -k` / `dmesg`, and `OOMKilled` in `docker inspect`.".into(),
+                        "If it was memory: lower `pm.max_children` or `memory_limit`, or raise the limit.".into(),
+                    ]
+                } else {
+                    vec![
+                        "Get a backtrace: enable core dumps, or look for `segfault at` lines in `dmesg` naming the library.".into(),
+                        "Disable recently added or updated PHP extensions (opcache JIT, xdebug, imagick) and retest.".into(),
+                    ]
+                },
             )
         }
-        Cause::ConfigError => (
-            format!("The server configuration is broken ({times}): {}", headline(root)),
-            vec![
-                "Test the configuration: `nginx -t`, `apachectl configtest` or `php-fpm -t`, and fix the file and line it names.".into(),
-                "Roll back the last configuration change if the fix is not obvious.".into(),
-            ],
-        ),
+        Cause::ConfigError => {
+            let text = root.matched_text();
+            let credentials = text.contains("Access denied for user") || text.contains("password authentication failed") || text.contains("NOAUTH");
+            let test = match root.program().as_str() {
+                _ if credentials => "Check the credentials the application uses for its database or cache (user, password, grants).",
+                "nginx" => "Test the configuration with `nginx -t` and fix the file and line it names.",
+                "Apache httpd" => "Test the configuration with `apachectl configtest` and fix the file and line it names.",
+                "php-fpm" => "Test the configuration with `php-fpm -t` (or `php-fpm8.2 -t`) and fix what it names.",
+                _ => "Test the configuration (`nginx -t`, `apachectl configtest`, `php-fpm -t`) and fix the file and line it names.",
+            };
+            (
+                format!("The configuration is broken ({times}): {}", headline(root)),
+                vec![test.into(), "Roll back the last configuration or deploy change if the fix is not obvious.".into()],
+            )
+        }
         Cause::PermissionDenied => (
             format!("Access was refused (errno 13, {times}): {}", headline(root)),
             vec![
@@ -255,11 +336,17 @@ pub fn explain(
         ),
         Cause::WorkerPoolExhausted => {
             let limit = pick(root, members, "limit").map_or(String::new(), |l| format!(" (limit {l})"));
+            let apache = root.program() == "Apache httpd";
+            let setting = if apache { "`MaxRequestWorkers`" } else { "`pm.max_children`" };
             (
                 format!("All workers were busy{pool}{limit}, reached {times}; new requests queued until they timed out or were refused."),
                 vec![
-                    format!("If memory allows, raise `pm.max_children`{pool}{limit}: children × average RSS must fit in RAM."),
-                    "Find the slow requests that hold workers: `request_slowlog_timeout` + `slowlog`, database locks, external calls.".into(),
+                    format!("If memory allows, raise {setting}{pool}{limit}: workers × average RSS must fit in RAM."),
+                    if apache {
+                        "Find what holds workers: `mod_status` (`/server-status`), slow backends, keep-alive settings.".into()
+                    } else {
+                        "Find the slow requests that hold workers: `request_slowlog_timeout` + `slowlog`, database locks, external calls.".into()
+                    },
                 ],
             )
         }

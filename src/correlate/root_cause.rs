@@ -20,6 +20,10 @@ use crate::rules::{Cause, Family, Finding};
 /// that the failures before it took every server out.
 pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
     let explains = |f: &&Finding| {
+        // A service coming back is the end of an outage, not its cause.
+        if f.lifecycle == Some(crate::rules::Lifecycle::Start) {
+            return false;
+        }
         has_impact(f)
             || matches!(
                 f.cause.family(),

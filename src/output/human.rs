@@ -182,12 +182,20 @@ pub fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::
     } else {
         String::new()
     };
-    writeln!(
-        out,
-        "  {} findings: {}{failed}",
-        i.findings,
-        causes.join(", ")
-    )?;
+    if i.findings == 0 {
+        writeln!(
+            out,
+            "  only the access log shows it: {} failed requests",
+            i.failed_requests
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  {} findings: {}{failed}",
+            i.findings,
+            causes.join(", ")
+        )?;
+    }
     writeln!(out, "  activity {}", style.cyan(&sparkline(&i.per_minute)))?;
     writeln!(out, "  evidence:")?;
     for f in &i.evidence {
