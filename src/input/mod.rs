@@ -4,6 +4,7 @@
 //! and a command's stdout (`journalctl -o json`). Nothing here parses or prints.
 
 mod command;
+pub mod discover;
 mod lines;
 mod walk;
 
