@@ -11,7 +11,7 @@ use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incid
 use crate::error::Error;
 use crate::input::{discover, expand_paths, Input};
 use crate::output::sanitize::for_terminal;
-use crate::output::{discovered, human, ndjson};
+use crate::output::{discovered, html, human, ndjson};
 use crate::parse::{field, Format, Record};
 use crate::rules::{catalog, Finding, Matcher};
 use crate::scan::{latest_dated_time, scan, FileSummary, Scanned};
@@ -105,6 +105,9 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
         }
     }
     out.flush()?;
+    if let Some(path) = &config.html {
+        html::write_file(path, &report)?;
+    }
     Ok(if !report.errors.is_empty() {
         Outcome::Errors
     } else if report.incidents.iter().any(|i| i.status >= 500) {
