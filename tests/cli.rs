@@ -197,12 +197,18 @@ fn completions_man_page_version_and_help() {
         assert_eq!(out.status.code(), Some(0), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(marker), "{shell}: {text}");
-        assert!(text.contains("--html") && text.contains("--root"), "{shell}");
+        assert!(
+            text.contains("--html") && text.contains("--root"),
+            "{shell}"
+        );
     }
     assert_eq!(logscan(&["completions", "tcsh"]).status.code(), Some(2));
     let man = logscan(&["man"]);
     let page = String::from_utf8_lossy(&man.stdout);
-    assert!(page.contains(".TH logscan 1") && page.contains(".SH EXAMPLES"), "{page}");
+    assert!(
+        page.contains(".TH logscan 1") && page.contains(".SH EXAMPLES"),
+        "{page}"
+    );
     let version = logscan(&["--version"]);
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),

@@ -86,12 +86,21 @@ fn the_fake_host_is_found_whole_and_its_incident_reported() {
             "{kind} {path} not listed:\n{stderr}"
         );
     }
-    assert!(stderr.contains("logscan: reading 7 logs found under testdata/hosts/web1:"), "{stderr}");
-    assert!(stderr.contains("Europe/Berlin, from testdata/hosts/web1/etc/timezone"), "{stderr}");
+    assert!(
+        stderr.contains("logscan: reading 7 logs found under testdata/hosts/web1:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Europe/Berlin, from testdata/hosts/web1/etc/timezone"),
+        "{stderr}"
+    );
     assert!(stderr.contains("not read: journal"), "{stderr}");
     // auth.log and dpkg.log are in /var/log too, but say nothing about a web site.
     assert!(!stderr.contains("auth.log") && !stdout.contains("auth.log"));
-    assert!(stdout.starts_with("1 incident: 502 from 2026-11-24 13:02:31 UTC — root cause oom_kill"), "{stdout}");
+    assert!(
+        stdout.starts_with("1 incident: 502 from 2026-11-24 13:02:31 UTC — root cause oom_kill"),
+        "{stdout}"
+    );
     assert!(stdout.contains("killed node (pid 3391"), "{stdout}");
 
     let out = logscan(&["--json", "--root", WEB1], None);
@@ -104,17 +113,31 @@ fn the_fake_host_is_found_whole_and_its_incident_reported() {
         "var/log/kern.log",
         &format!("var/lib/docker/containers/{CONTAINER}/{CONTAINER}-json.log"),
     ] {
-        assert!(paths.contains(&format!("{WEB1}/{want}")), "{want} not read: {paths:?}");
+        assert!(
+            paths.contains(&format!("{WEB1}/{want}")),
+            "{want} not read: {paths:?}"
+        );
     }
     let incidents = of_type(&objs, "incident");
     assert_eq!(incidents.len(), 1, "{incidents:?}");
     let i = incidents[0];
-    assert_eq!((i["cause"].as_str(), i["status"].as_u64()), (Some("oom_kill"), Some(502)));
+    assert_eq!(
+        (i["cause"].as_str(), i["status"].as_u64()),
+        (Some("oom_kill"), Some(502))
+    );
     assert_eq!(i["start"], "2026-11-24T13:02:31Z");
     assert_eq!(i["end"], "2026-11-24T13:03:05Z");
-    let files: Vec<&str> = i["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    let files: Vec<&str> = i["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
     for want in ["kern.log", "error.log", "php8.2-fpm.log"] {
-        assert!(files.iter().any(|f| f.ends_with(want)), "{want} not in {files:?}");
+        assert!(
+            files.iter().any(|f| f.ends_with(want)),
+            "{want} not in {files:?}"
+        );
     }
 }
 
@@ -123,20 +146,37 @@ fn old_rotated_copies_wait_for_since() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("web1");
     copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join(WEB1), &root);
-    set_age(&root.join("var/log/nginx/error.log.1"), Duration::from_secs(3600));
+    set_age(
+        &root.join("var/log/nginx/error.log.1"),
+        Duration::from_secs(3600),
+    );
     let old = root.join("var/log/nginx/error.log.2.gz");
     set_age(&old, Duration::from_secs(3 * 86400));
     let root_arg = root.display().to_string();
     let out = logscan(&["--json", "--root", &root_arg], None);
     let paths = read_paths(&objects(&out));
-    assert!(paths.iter().any(|p| p.ends_with("error.log.1")), "{paths:?}");
-    assert!(!paths.iter().any(|p| p.ends_with("error.log.2.gz")), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("error.log.1")),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.ends_with("error.log.2.gz")),
+        "{paths:?}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not read: 1 rotated log last written before"), "{stderr}");
-    assert!(stderr.contains("error.log.2.gz); --since reaches further"), "{stderr}");
+    assert!(
+        stderr.contains("not read: 1 rotated log last written before"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error.log.2.gz); --since reaches further"),
+        "{stderr}"
+    );
 
     let out = logscan(&["--json", "--since", "4d", "--root", &root_arg], None);
-    assert!(read_paths(&objects(&out)).iter().any(|p| p.ends_with("error.log.2.gz")));
+    assert!(read_paths(&objects(&out))
+        .iter()
+        .any(|p| p.ends_with("error.log.2.gz")));
 }
 
 /// A `journalctl` stand-in: records its arguments, prints a journal export (or fails).
@@ -147,7 +187,10 @@ fn fake_journalctl(dir: &Path, body: &str) -> PathBuf {
     let script = bin.join("journalctl");
     std::fs::write(
         &script,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\n{body}\n", dir.display()),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\n{body}\n",
+            dir.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -159,10 +202,20 @@ fn the_journal_is_streamed_from_journalctl_under_the_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("host");
     std::fs::create_dir_all(root.join("var/log/journal")).unwrap();
-    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/scenarios/journal-fpm-segv/journal.json");
+    let export = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/scenarios/journal-fpm-segv/journal.json");
     let bin = fake_journalctl(dir.path(), &format!("cat '{}'", export.display()));
     let root_arg = root.display().to_string();
-    let out = logscan(&["--json", "--root", &root_arg, "--since", "2026-11-24T00:00:00Z"], Some(&bin));
+    let out = logscan(
+        &[
+            "--json",
+            "--root",
+            &root_arg,
+            "--since",
+            "2026-11-24T00:00:00Z",
+        ],
+        Some(&bin),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -174,7 +227,15 @@ fn the_journal_is_streamed_from_journalctl_under_the_root() {
     let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
     assert_eq!(
         args.lines().collect::<Vec<_>>(),
-        ["--root", &root_arg, "-o", "json", "--no-pager", "--since", "@1795478400"]
+        [
+            "--root",
+            &root_arg,
+            "-o",
+            "json",
+            "--no-pager",
+            "--since",
+            "@1795478400"
+        ]
     );
     let objs = objects(&out);
     let summary = of_type(&objs, "summary")[0];
@@ -184,12 +245,17 @@ fn the_journal_is_streamed_from_journalctl_under_the_root() {
     assert_eq!(incident["cause"], "worker_crash");
 
     // A failing journalctl is an error named after it, in its own words.
-    let bin = fake_journalctl(dir.path(), "echo 'Failed to open journal directory: Permission denied' >&2; exit 1");
+    let bin = fake_journalctl(
+        dir.path(),
+        "echo 'Failed to open journal directory: Permission denied' >&2; exit 1",
+    );
     let out = logscan(&["--json", "--root", &root_arg], Some(&bin));
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("logscan: journalctl: exited with exit status: 1: Failed to open journal directory"),
+        stderr.contains(
+            "logscan: journalctl: exited with exit status: 1: Failed to open journal directory"
+        ),
         "{stderr}"
     );
 }
@@ -201,19 +267,54 @@ fn finding_nothing_says_where_it_looked_and_exits_2() {
     let out = logscan(&["--root", &root], None);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("logscan: found no logs under {root}. Looked in:")), "{stderr}");
-    assert!(stderr.contains("/var/lib/docker/containers/*/*-json.log"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("logscan: found no logs under {root}. Looked in:")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/var/lib/docker/containers/*/*-json.log"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Name the logs instead"), "{stderr}");
-    assert!(stderr.contains(&format!("logscan: {root}: found no logs to read")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("logscan: {root}: found no logs to read")),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn root_must_be_a_directory_and_paths_add_to_what_is_found() {
     let out = logscan(&["--root", "testdata/formats/access.log"], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--root: testdata/formats/access.log: not a directory"));
-    let out = logscan(&["--json", "--root", WEB1, "testdata/formats/access.log"], None);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--root: testdata/formats/access.log: not a directory"));
+    let out = logscan(
+        &["--json", "--root", WEB1, "testdata/formats/access.log"],
+        None,
+    );
     let paths = read_paths(&objects(&out));
     assert_eq!(paths[0], "testdata/formats/access.log");
     assert_eq!(paths.len(), 8, "{paths:?}");
+}
+
+#[test]
+fn piped_logs_without_a_dash_are_pointed_at_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logscan"))
+        .args(["--root", WEB1])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not read: stdin: logs piped in are read only when named: logscan -"),
+        "{stderr}"
+    );
+    // Nothing piped (stdin is /dev/null): no such note.
+    let out = logscan(&["--root", WEB1], None);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("stdin"));
 }

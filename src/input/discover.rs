@@ -30,6 +30,8 @@ pub struct Options {
     pub journalctl: Option<PathBuf>,
     /// Where the zone for zone-less stamps came from, when the root decided it.
     pub zone_note: Option<String>,
+    /// No PATH was named while logs are piped in: say that `-` reads them.
+    pub stdin_piped: bool,
 }
 
 impl Options {
@@ -41,6 +43,7 @@ impl Options {
             now: Utc::now(),
             journalctl: find_program("journalctl"),
             zone_note: config.zone_note.clone(),
+            stdin_piped: config.paths.is_empty() && stdin_is_piped(),
         }
     }
 
@@ -147,6 +150,12 @@ pub fn discover(opts: &Options) -> Discovery {
     let syslog = add_syslog(&mut d, opts);
     add_docker(&mut d, opts);
     add_journal(&mut d, opts, syslog);
+    if opts.stdin_piped {
+        d.skipped.push((
+            "stdin".into(),
+            "logs piped in are read only when named: logscan -".into(),
+        ));
+    }
     if d.found.is_empty() && d.errors.is_empty() {
         d.errors.push((
             opts.root.display().to_string(),
@@ -260,34 +269,8 @@ fn siblings(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
 /// (global and per pool, `$pool` expanded) and php.ini, then the distributions'
 /// default places in case the config cannot be read.
 fn add_php(d: &mut Discovery, opts: &Options) {
-    let mut confs: Vec<PathBuf> = Vec::new();
-    for pattern in [
-        "/etc/php/*/fpm/php-fpm.conf",
-        "/etc/php-fpm.conf",
-        "/usr/local/etc/php-fpm.conf",
-    ] {
-        for main in glob(opts, pattern) {
-            let text = fs::read_to_string(&main).unwrap_or_default();
-            let includes = ini_values(&text)
-                .into_iter()
-                .filter(|v| v.key == "include")
-                .filter(|v| v.value.starts_with('/'))
-                .flat_map(|v| glob(opts, &v.value));
-            confs.push(main.clone());
-            confs.extend(includes);
-        }
-    }
-    for pattern in [
-        "/etc/php/*/fpm/pool.d/*.conf",
-        "/etc/php-fpm.d/*.conf",
-        "/usr/local/etc/php-fpm.d/*.conf",
-    ] {
-        confs.extend(glob(opts, pattern));
-    }
-    let mut unique = HashSet::new();
-    confs.retain(|c| unique.insert(c.clone()));
-    for conf in &confs {
-        let Ok(text) = fs::read_to_string(conf) else {
+    for conf in fpm_config_files(opts) {
+        let Ok(text) = fs::read_to_string(&conf) else {
             continue;
         };
         for v in ini_values(&text) {
@@ -297,7 +280,7 @@ fn add_php(d: &mut Discovery, opts: &Options) {
                 _ => continue,
             };
             let value = v.value.replace("$pool", &v.section);
-            add_configured(d, opts, kind, &value, conf, &v.key);
+            add_configured(d, opts, kind, &value, &conf, &v.key);
         }
     }
     for pattern in [
@@ -328,6 +311,38 @@ fn add_php(d: &mut Discovery, opts: &Options) {
         d.add_file(opts, Kind::PhpFpm, &path, None);
     }
     d.add_dir(opts, Kind::PhpFpm, "/var/log/php-fpm", None);
+}
+
+/// php-fpm's main config files, the files their absolute `include=` globs name, and
+/// the distributions' pool directories; each once, in that order.
+fn fpm_config_files(opts: &Options) -> Vec<PathBuf> {
+    let mut confs: Vec<PathBuf> = Vec::new();
+    for pattern in [
+        "/etc/php/*/fpm/php-fpm.conf",
+        "/etc/php-fpm.conf",
+        "/usr/local/etc/php-fpm.conf",
+    ] {
+        for main in glob(opts, pattern) {
+            let text = fs::read_to_string(&main).unwrap_or_default();
+            confs.push(main);
+            confs.extend(
+                ini_values(&text)
+                    .into_iter()
+                    .filter(|v| v.key == "include" && v.value.starts_with('/'))
+                    .flat_map(|v| glob(opts, &v.value)),
+            );
+        }
+    }
+    for pattern in [
+        "/etc/php/*/fpm/pool.d/*.conf",
+        "/etc/php-fpm.d/*.conf",
+        "/usr/local/etc/php-fpm.d/*.conf",
+    ] {
+        confs.extend(glob(opts, pattern));
+    }
+    let mut unique = HashSet::new();
+    confs.retain(|c| unique.insert(c.clone()));
+    confs
 }
 
 /// An `error_log` value from a config file: a path to read, or a note saying where
@@ -493,17 +508,23 @@ fn add_syslog(d: &mut Discovery, opts: &Options) -> SyslogFiles {
                     format!("its kernel lines are also in {}", all.display()),
                 ));
             }
-            if modified(&all).is_some_and(|m| m >= opts.horizon()) {
-                SyslogFiles::Everything
-            } else {
-                SyslogFiles::KernelOnly
-            }
+            fresh(&all, opts, SyslogFiles::Everything)
         }
         None if kern.is_file() => {
             d.add_with_rotations(opts, Kind::Syslog, &kern, Some("kernel".into()));
-            SyslogFiles::KernelOnly
+            fresh(&kern, opts, SyslogFiles::KernelOnly)
         }
         None => SyslogFiles::Absent,
+    }
+}
+
+/// What a syslog file covers of the journal's span: nothing when it was last written
+/// before the horizon (rsyslog stopped or was removed; the journal has the rest).
+fn fresh(file: &Path, opts: &Options, covers: SyslogFiles) -> SyslogFiles {
+    if modified(file).is_some_and(|m| m >= opts.horizon()) {
+        covers
+    } else {
+        SyslogFiles::Absent
     }
 }
 
@@ -513,10 +534,7 @@ fn add_syslog(d: &mut Discovery, opts: &Options) -> SyslogFiles {
 /// container's `config.v2.json`. A stopped container last written before the horizon
 /// is left out; the data root comes from `/etc/docker/daemon.json` when set there.
 fn add_docker(d: &mut Discovery, opts: &Options) {
-    let daemon: serde_json::Value = fs::read_to_string(opts.under_root("/etc/docker/daemon.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    let daemon = read_json(&opts.under_root("/etc/docker/daemon.json"));
     let data_root = daemon["data-root"]
         .as_str()
         .or(daemon["graph"].as_str())
@@ -540,47 +558,67 @@ fn add_docker(d: &mut Discovery, opts: &Options) {
             .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_string();
-        let config: serde_json::Value = fs::read_to_string(dir.join("config.v2.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let name = config["Name"]
-            .as_str()
-            .map(|n| n.trim_start_matches('/').to_string())
-            .unwrap_or_else(|| id.chars().take(12).collect());
-        let running = config["State"]["Running"].as_bool();
-        let mut what = vec![];
-        if let Some(image) = config["Config"]["Image"].as_str() {
-            what.push(image.to_string());
-        }
-        match running {
-            Some(true) => what.push("running".into()),
-            Some(false) => what.push("stopped".into()),
-            None => {}
-        }
-        let detail = if what.is_empty() {
-            format!("container {name}")
-        } else {
-            format!("container {name} ({})", what.join(", "))
-        };
-        let live = dir.join(format!("{id}-json.log"));
-        let logs = siblings(&dir, |n| strip_rotation(n) == format!("{id}-json.log"));
+        let container = Container::read(&dir, &id);
+        let json_log = format!("{id}-json.log");
+        let logs = siblings(&dir, |n| strip_rotation(n) == json_log);
+        let stale = modified(&dir.join(&json_log)).is_none_or(|m| m < opts.horizon());
         if logs.is_empty() {
             d.skipped.push((
-                format!("container {name}"),
+                format!("container {}", container.name),
                 "no json-file log (its log driver writes elsewhere, e.g. the journal)".into(),
             ));
-        } else if running == Some(false) && modified(&live).is_none_or(|m| m < opts.horizon()) {
+        } else if container.running == Some(false) && stale {
             d.skipped.push((
-                format!("container {name}"),
+                format!("container {}", container.name),
                 "stopped and not written since the horizon; name its log to read it".into(),
             ));
         } else {
             for log in logs {
-                d.add_file(opts, Kind::Docker, &log, Some(detail.clone()));
+                d.add_file(opts, Kind::Docker, &log, Some(container.detail()));
             }
         }
     }
+}
+
+/// What a container's `config.v2.json` says about it.
+struct Container {
+    /// `Name` without docker's leading `/`, else the short id.
+    name: String,
+    image: Option<String>,
+    running: Option<bool>,
+}
+
+impl Container {
+    fn read(dir: &Path, id: &str) -> Container {
+        let config = read_json(&dir.join("config.v2.json"));
+        Container {
+            name: config["Name"]
+                .as_str()
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_else(|| id.chars().take(12).collect()),
+            image: config["Config"]["Image"].as_str().map(str::to_string),
+            running: config["State"]["Running"].as_bool(),
+        }
+    }
+
+    /// `container shop-api (ghcr.io/example/shop-api:2.14.1, running)`.
+    fn detail(&self) -> String {
+        let state = self.running.map(|r| if r { "running" } else { "stopped" });
+        let what: Vec<&str> = self.image.as_deref().into_iter().chain(state).collect();
+        if what.is_empty() {
+            format!("container {}", self.name)
+        } else {
+            format!("container {} ({})", self.name, what.join(", "))
+        }
+    }
+}
+
+/// A JSON file's value, or `null` when it is missing or not JSON.
+fn read_json(path: &Path) -> serde_json::Value {
+    fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 // -------------------------------------------------------------- journal ---
@@ -590,52 +628,27 @@ fn add_docker(d: &mut Discovery, opts: &Options) {
 /// without its kernel lines where `kern.log` holds them. Under another root it is read
 /// with `journalctl --root` from `ROOT/var/log/journal`, and only when that exists.
 fn add_journal(d: &mut Discovery, opts: &Options, syslog: SyslogFiles) {
+    let skip = |d: &mut Discovery, why: String| d.skipped.push(("journal".into(), why));
     if syslog == SyslogFiles::Everything {
-        d.skipped.push((
-            "journal".into(),
+        return skip(
+            d,
             "syslog holds the same entries (rsyslog writes them there)".into(),
-        ));
-        return;
+        );
     }
     let Some(program) = &opts.journalctl else {
-        d.skipped
-            .push(("journal".into(), "journalctl not found".into()));
-        return;
+        return skip(d, "journalctl not found".into());
     };
     let mut args: Vec<String> = Vec::new();
     if !opts.is_real_root() {
         let dir = opts.under_root("/var/log/journal");
         if !dir.is_dir() {
-            d.skipped.push((
-                "journal".into(),
-                format!(
-                    "no {} (under --root the journal is read only from there)",
-                    dir.display()
-                ),
-            ));
-            return;
+            let why = "under --root the journal is read only from there";
+            return skip(d, format!("no {} ({why})", dir.display()));
         }
         args.extend(["--root".to_string(), opts.root.display().to_string()]);
     }
-    let since = opts.horizon();
-    args.extend(
-        ["-o", "json", "--no-pager", "--since"]
-            .map(String::from)
-            .into_iter()
-            .chain([format!("@{}", since.timestamp())]),
-    );
-    if let Some(until) = opts.until {
-        args.extend(["--until".to_string(), format!("@{}", until.timestamp())]);
-    }
-    let mut detail = format!("since {}", since.format("%Y-%m-%d %H:%M:%S UTC"));
-    if let Some(until) = opts.until {
-        detail.push_str(&format!(" until {}", until.format("%Y-%m-%d %H:%M:%S UTC")));
-    }
-    if opts.since.is_none() {
-        detail.push_str(&format!(
-            ": the last {DEFAULT_HORIZON_HOURS} h, --since reaches further"
-        ));
-    }
+    let (span_args, mut detail) = journal_span(opts);
+    args.extend(span_args);
     if syslog == SyslogFiles::KernelOnly {
         // Matches on one field are alternatives: every transport but the kernel's.
         args.extend(
@@ -659,6 +672,32 @@ fn add_journal(d: &mut Discovery, opts: &Options, syslog: SyslogFiles) {
         },
         detail: Some(detail),
     });
+}
+
+/// `-o json --no-pager --since @… [--until @…]` over the horizon, and how to say it.
+fn journal_span(opts: &Options) -> (Vec<String>, String) {
+    let since = opts.horizon();
+    let mut args: Vec<String> = ["-o", "json", "--no-pager", "--since"]
+        .map(String::from)
+        .into();
+    args.push(format!("@{}", since.timestamp()));
+    let mut detail = format!("since {}", since.format("%Y-%m-%d %H:%M:%S UTC"));
+    if let Some(until) = opts.until {
+        args.extend(["--until".to_string(), format!("@{}", until.timestamp())]);
+        detail.push_str(&format!(" until {}", until.format("%Y-%m-%d %H:%M:%S UTC")));
+    }
+    if opts.since.is_none() {
+        detail.push_str(&format!(
+            ": the last {DEFAULT_HORIZON_HOURS} h, --since reaches further"
+        ));
+    }
+    (args, detail)
+}
+
+/// Whether stdin is a pipe or a file (`cmd | logscan`), not a terminal or /dev/null.
+fn stdin_is_piped() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::metadata("/dev/stdin").is_ok_and(|m| m.file_type().is_fifo() || m.is_file())
 }
 
 /// A program on `PATH`, as `which` finds it.
@@ -687,6 +726,7 @@ mod tests {
             now: now(),
             journalctl: None,
             zone_note: None,
+            stdin_piped: false,
         }
     }
 
@@ -790,7 +830,8 @@ mod tests {
     fn journal_under_a_root_leaves_kernel_lines_to_kern_log() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        write(root, "/var/log/kern.log", "x\n");
+        let kern = write(root, "/var/log/kern.log", "x\n");
+        set_mtime(&kern, now() - Duration::minutes(5));
         let mut o = opts(root);
         o.journalctl = Some("/usr/bin/journalctl".into());
         o.until = Some(now());
@@ -829,6 +870,18 @@ mod tests {
         ];
         assert_eq!(args, &want);
         assert!(journal.detail.as_deref().unwrap().contains("the last 24 h"));
+
+        // A kern.log rsyslog stopped writing leaves the kernel's lines to the journal.
+        set_mtime(&kern, now() - Duration::days(9));
+        let d = discover(&o);
+        let journal = d.found.iter().find(|f| f.kind == Kind::Journal).unwrap();
+        let Source::Command { args, .. } = &journal.input.source else {
+            panic!("journal is a command");
+        };
+        assert!(
+            !args.iter().any(|a| a.starts_with("_TRANSPORT=")),
+            "{args:?}"
+        );
     }
 
     #[test]

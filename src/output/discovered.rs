@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::human::display_path;
 use super::sanitize::for_terminal;
 use crate::input::discover::{Discovery, PLACES};
-use crate::input::Source;
+use crate::input::{Input, Source};
 
 pub fn write_discovery(out: &mut impl Write, d: &Discovery) -> io::Result<()> {
     let place = if d.other_root {
@@ -20,14 +20,7 @@ pub fn write_discovery(out: &mut impl Write, d: &Discovery) -> io::Result<()> {
         for p in PLACES {
             writeln!(out, "  {p}")?;
         }
-        for (what, why) in &d.skipped {
-            writeln!(
-                out,
-                "  not read: {}: {}",
-                display_path(what),
-                for_terminal(why)
-            )?;
-        }
+        write_skipped(out, &d.skipped)?;
         return writeln!(
             out,
             "Name the logs instead (logscan /path/to/error.log ...) or pipe them (docker logs -t web 2>&1 | logscan -)."
@@ -40,18 +33,7 @@ pub fn write_discovery(out: &mut impl Write, d: &Discovery) -> io::Result<()> {
         if count == 1 { "" } else { "s" }
     )?;
     for f in &d.found {
-        let shown = match &f.input.source {
-            Source::File(p) => display_path(&p.display().to_string()),
-            Source::Command { program, args } => {
-                let program = program.file_name().unwrap_or(program.as_os_str());
-                let line = std::iter::once(program.to_string_lossy().into_owned())
-                    .chain(args.iter().map(|a| shell_word(a)))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                for_terminal(&line).into_owned()
-            }
-            Source::Stdin => f.input.name.to_string(),
-        };
+        let shown = shown(&f.input);
         match &f.detail {
             Some(detail) => writeln!(
                 out,
@@ -62,14 +44,7 @@ pub fn write_discovery(out: &mut impl Write, d: &Discovery) -> io::Result<()> {
             None => writeln!(out, "  {:<8} {shown}", f.kind.name())?,
         }
     }
-    for (what, why) in &d.skipped {
-        writeln!(
-            out,
-            "  not read: {}: {}",
-            display_path(what),
-            for_terminal(why)
-        )?;
-    }
+    write_skipped(out, &d.skipped)?;
     if let Some(note) = &d.zone_note {
         writeln!(
             out,
@@ -88,6 +63,34 @@ pub fn write_discovery(out: &mut impl Write, d: &Discovery) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+fn write_skipped(out: &mut impl Write, skipped: &[(String, String)]) -> io::Result<()> {
+    for (what, why) in skipped {
+        writeln!(
+            out,
+            "  not read: {}: {}",
+            display_path(what),
+            for_terminal(why)
+        )?;
+    }
+    Ok(())
+}
+
+/// A file as people see it; a command as it could be typed again.
+fn shown(input: &Input) -> String {
+    match &input.source {
+        Source::File(p) => display_path(&p.display().to_string()),
+        Source::Command { program, args } => {
+            let program = program.file_name().unwrap_or(program.as_os_str());
+            let line = std::iter::once(program.to_string_lossy().into_owned())
+                .chain(args.iter().map(|a| shell_word(a)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            for_terminal(&line).into_owned()
+        }
+        Source::Stdin => input.name.to_string(),
+    }
 }
 
 /// An argument as a shell would need it to be typed (so the command can be re-run).

@@ -201,28 +201,33 @@ fn summary(report: &Report) -> String {
         );
     }
     if let Some(i) = report.incidents.iter().max_by_key(|i| i.findings) {
-        html.push_str("<dl class=\"facts\">\n");
-        let failed = if i.failed_requests > 0 {
-            i.failed_requests.to_string()
-        } else {
-            "—".to_string()
-        };
-        for (term, value) in [
-            ("Clients got", i.status.to_string()),
-            ("Root cause", i.cause.name().to_string()),
-            ("Duration", span_text(i.end.utc - i.start.utc)),
-            ("Failed requests", failed),
-            ("Cloudflare showed", i.cloudflare.status.to_string()),
-        ] {
-            let _ = writeln!(
-                html,
-                "<div><dt>{term}</dt><dd>{}</dd></div>",
-                escape(&value)
-            );
-        }
-        html.push_str("</dl>\n");
+        html.push_str(&facts(i));
     }
     html.push_str("</header>\n");
+    html
+}
+
+/// The key facts of an incident, as cards.
+fn facts(i: &Incident) -> String {
+    let failed = match i.failed_requests {
+        0 => "—".to_string(),
+        n => n.to_string(),
+    };
+    let mut html = String::from("<dl class=\"facts\">\n");
+    for (term, value) in [
+        ("Clients got", i.status.to_string()),
+        ("Root cause", i.cause.name().to_string()),
+        ("Duration", span_text(i.end.utc - i.start.utc)),
+        ("Failed requests", failed),
+        ("Cloudflare showed", i.cloudflare.status.to_string()),
+    ] {
+        let _ = writeln!(
+            html,
+            "<div><dt>{term}</dt><dd>{}</dd></div>",
+            escape(&value)
+        );
+    }
+    html.push_str("</dl>\n");
     html
 }
 
