@@ -9,9 +9,9 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::error::Error;
-use crate::input::{expand_paths, Input};
+use crate::input::{discover, expand_paths, Input};
 use crate::output::sanitize::for_terminal;
-use crate::output::{human, ndjson};
+use crate::output::{discovered, html, human, ndjson};
 use crate::parse::Record;
 use crate::rules::{catalog, Finding, Matcher};
 use crate::scan::{latest_dated_time, scan, FileSummary, Scanned};
@@ -54,7 +54,14 @@ pub fn load_matcher(config: &Config) -> Result<Matcher, Error> {
 }
 
 pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
-    let expanded = expand_paths(&config.paths);
+    let mut expanded = expand_paths(&config.paths);
+    if let Some(root) = &config.discover {
+        let found = discover::discover(&discover::Options::new(root, config));
+        if !config.quiet {
+            let _ = discovered::write_discovery(&mut io::stderr().lock(), &found);
+        }
+        expanded.append(found.expanded());
+    }
     let mut errors: Vec<(String, String)> = expanded.errors.clone();
     for (path, why) in &expanded.errors {
         eprintln!("logscan: {}: {why}", for_terminal(path));
@@ -100,6 +107,9 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
         }
     }
     out.flush()?;
+    if let Some(path) = &config.html {
+        html::write_file(path, &report)?;
+    }
     Ok(if !report.errors.is_empty() {
         Outcome::Errors
     } else if report.incidents.iter().any(|i| i.status >= 500) {

@@ -15,6 +15,8 @@ pub struct Config {
     pub format: Option<Format>,
     /// Zone for zone-less stamps.
     pub zone: Zone,
+    /// Where the zone came from when `--root` decided it: `Europe/Berlin, from ROOT/etc/timezone`.
+    pub zone_note: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub threads: usize,
@@ -29,12 +31,29 @@ pub struct Config {
     pub poll: bool,
     /// Colour the human report (decided once: `--color`, `NO_COLOR`, whether stdout is a terminal).
     pub color: bool,
+    /// `--html FILE`: also write the report as a self-contained page.
+    pub html: Option<std::path::PathBuf>,
+    /// Find this machine's logs under this root (`/`, or `--root`): no PATH, `--auto` or `--root`.
+    pub discover: Option<std::path::PathBuf>,
 }
 
 impl Config {
     pub fn from_cli(cli: crate::cli::Cli) -> Result<Config, String> {
-        let zone =
-            Zone::parse(&cli.tz).ok_or_else(|| format!("--tz: unknown time zone '{}'", cli.tz))?;
+        let (tz, zone_note) = match (&cli.tz, &cli.root) {
+            (Some(tz), _) => (tz.clone(), None),
+            (None, Some(root)) => match zone_of_root(root) {
+                Some((name, from)) => {
+                    let note = format!("{name}, from {}", from.display());
+                    (name, Some(note))
+                }
+                None => ("local".into(), None),
+            },
+            (None, None) => ("local".into(), None),
+        };
+        let zone = Zone::parse(&tz).ok_or_else(|| match &zone_note {
+            Some(note) => format!("unknown time zone ({note}); give --tz"),
+            None => format!("--tz: unknown time zone '{tz}'"),
+        })?;
         let now = Utc::now();
         let since = cli
             .since
@@ -72,9 +91,20 @@ impl Config {
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         };
+        let discover = match (cli.root, cli.auto || cli.paths.is_empty()) {
+            (Some(root), _) if !root.is_dir() => {
+                return Err(format!("--root: {}: not a directory", root.display()))
+            }
+            (Some(root), _) => Some(root),
+            (None, true) => Some("/".into()),
+            (None, false) => None,
+        };
         Ok(Config {
             follow: cli.follow,
             poll: cli.poll,
+            zone_note,
+            html: cli.html,
+            discover,
             color,
             patterns: cli.patterns,
             list_rules: cli.list_rules,
@@ -96,6 +126,23 @@ impl Config {
         let Some(t) = t else { return true };
         self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u)
     }
+}
+
+/// The zone of the machine whose disk is mounted at `root`: Debian's `etc/timezone`,
+/// else the zone `etc/localtime` links to (`../usr/share/zoneinfo/Europe/Berlin`).
+fn zone_of_root(root: &std::path::Path) -> Option<(String, std::path::PathBuf)> {
+    let file = root.join("etc/timezone");
+    if let Ok(text) = std::fs::read_to_string(&file) {
+        let name = text.trim();
+        if !name.is_empty() {
+            return Some((name.to_string(), file));
+        }
+    }
+    let link = root.join("etc/localtime");
+    let target = std::fs::read_link(&link).ok()?;
+    let target = target.to_str()?;
+    let (_, name) = target.split_once("zoneinfo/")?;
+    Some((name.to_string(), link))
 }
 
 /// RFC 3339, `YYYY-MM-DD HH:MM[:SS]` in `zone`, or a duration before `now` (`30m`, `2h`, `1d`, `45s`).
@@ -144,6 +191,25 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_root_brings_its_own_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(zone_of_root(dir.path()), None);
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        std::os::unix::fs::symlink(
+            "/usr/share/zoneinfo/America/Chicago",
+            dir.path().join("etc/localtime"),
+        )
+        .unwrap();
+        assert_eq!(zone_of_root(dir.path()).unwrap().0, "America/Chicago");
+        std::fs::write(dir.path().join("etc/timezone"), "Europe/Berlin\n").unwrap();
+        let (name, from) = zone_of_root(dir.path()).unwrap();
+        assert_eq!(
+            (name.as_str(), from),
+            ("Europe/Berlin", dir.path().join("etc/timezone"))
+        );
+    }
 
     #[test]
     fn time_forms() {

@@ -16,10 +16,10 @@ use crate::app::Outcome;
 use crate::config::Config;
 use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::input::tail::{TailEvent, Tailer};
-use crate::input::{expand_paths, for_each_line, Source};
+use crate::input::{discover, expand_paths, for_each_line, Source};
 use crate::output::sanitize::for_terminal;
 use crate::output::style::Style;
-use crate::output::{human, ndjson};
+use crate::output::{discovered, human, ndjson};
 use crate::parse::detect::SAMPLE_LINES;
 use crate::parse::{detect_format, Assembler, Record, Stamp, TimeCtx};
 use crate::rules::{Finding, Matcher};
@@ -161,11 +161,27 @@ impl<W: Write> Sink<'_, W> {
     }
 }
 
-/// Splits the given paths into followed files, watched directories and stdin.
+/// Splits the given paths into followed files, watched directories and stdin; with
+/// discovery (no PATH, `--auto`, `--root`), the machine's log files are followed too.
 fn targets(config: &Config) -> (Vec<PathBuf>, Vec<PathBuf>, bool) {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     let mut stdin = false;
+    if let Some(root) = &config.discover {
+        let found = discover::discover(&discover::Options::new(root, config));
+        if !config.quiet {
+            let _ = discovered::write_discovery(&mut io::stderr().lock(), &found);
+        }
+        for input in found.expanded().inputs {
+            match input.source {
+                Source::File(f) => files.push(f),
+                _ => eprintln!(
+                    "logscan: note: {}: not followed (only files are)",
+                    for_terminal(&input.name)
+                ),
+            }
+        }
+    }
     for p in &config.paths {
         if p == "-" {
             stdin = true;

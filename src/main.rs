@@ -5,14 +5,24 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use logscan::app::{self, Outcome};
-use logscan::cli::Cli;
+use logscan::cli::{Cli, Command};
 use logscan::config::Config;
+use logscan::manual;
 use logscan::output::ndjson;
 use logscan::parse::Format;
 use logscan::rules::Matcher;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(command) = &cli.command {
+        return match print_about_itself(command) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                eprintln!("logscan: {e}");
+                ExitCode::from(2)
+            }
+            _ => ExitCode::SUCCESS,
+        };
+    }
     if cli.list_formats {
         for f in Format::ALL {
             println!("{:<18} {}", f.name(), f.description());
@@ -55,6 +65,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `logscan completions SHELL` and `logscan man`.
+fn print_about_itself(command: &Command) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match command {
+        Command::Completions { shell } => manual::write_completions(*shell, &mut out),
+        Command::Man => manual::write_man_page(&mut out)?,
+    }
+    io::Write::flush(&mut out)
 }
 
 fn list_rules(matcher: &Matcher, json: bool) -> io::Result<()> {

@@ -422,7 +422,7 @@ pub fn latest_dated_time(inputs: &[Input], zone: Zone) -> Option<DateTime<Utc>> 
         // for the real scan.
         .filter(|input| match &input.source {
             crate::input::Source::File(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
-            crate::input::Source::Stdin => false,
+            crate::input::Source::Stdin | crate::input::Source::Command { .. } => false,
         })
         .filter_map(|input| {
             let opening = input::open(input).ok()?;

@@ -185,3 +185,42 @@ fn bad_flags_exit_2() {
     let out = logscan(&["--list-formats"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("docker-compose"));
 }
+
+#[test]
+fn completions_man_page_version_and_help() {
+    for (shell, marker) in [
+        ("bash", "_logscan()"),
+        ("zsh", "#compdef logscan"),
+        ("fish", "complete -c logscan"),
+    ] {
+        let out = logscan(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell}: {text}");
+        assert!(
+            text.contains("--html") && text.contains("--root"),
+            "{shell}"
+        );
+    }
+    assert_eq!(logscan(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = logscan(&["man"]);
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.contains(".TH logscan 1") && page.contains(".SH EXAMPLES"),
+        "{page}"
+    );
+    let version = logscan(&["--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("logscan {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = String::from_utf8_lossy(&logscan(&["--help"]).stdout).into_owned();
+    for example in [
+        "logscan --since 2h --html postmortem.html",
+        "journalctl -o json -f | logscan -f -",
+        "logscan --json | jq -c 'select(.type==\"incident\") | {start, cause, status}'",
+        "Exit status: 0 no incident",
+    ] {
+        assert!(help.contains(example), "{example} missing from --help");
+    }
+}

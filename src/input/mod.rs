@@ -1,7 +1,10 @@
-//! Input: turns the paths a user named into inputs (files, walked directories, stdin)
-//! and reads each one as physical lines — memory-mapped for regular files, streamed
-//! through bounded buffers for stdin and `.gz`. Nothing here parses or prints.
+//! Input: turns the paths a user named into inputs (files, walked directories, stdin),
+//! or finds the machine's logs (`discover`), and reads each one as physical lines —
+//! memory-mapped for regular files, streamed through bounded buffers for stdin, `.gz`
+//! and a command's stdout (`journalctl -o json`). Nothing here parses or prints.
 
+mod command;
+pub mod discover;
 mod lines;
 pub mod tail;
 mod walk;
@@ -16,13 +19,18 @@ use flate2::read::MultiGzDecoder;
 
 use crate::error::Error;
 pub use lines::{for_each_line, LineReader};
-pub use walk::{expand_paths, is_log_like};
+pub use walk::{expand_paths, is_log_like, strip_rotation, Expanded};
 
 /// One thing to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     File(PathBuf),
     Stdin,
+    /// The stdout of a program (found logs: `journalctl -o json …`), read as a stream.
+    Command {
+        program: PathBuf,
+        args: Vec<String>,
+    },
 }
 
 /// An input with the name it is reported under.
@@ -86,6 +94,13 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
             let reader = BufReader::with_capacity(STREAM_BUFFER, io::stdin());
             return Ok(Opening {
                 opened: Opened::Stream(maybe_gunzip(reader, &input.name)?),
+                mtime: None,
+            });
+        }
+        Source::Command { program, args } => {
+            let output = command::CommandOutput::spawn(program, args, &input.name)?;
+            return Ok(Opening {
+                opened: Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, output))),
                 mtime: None,
             });
         }

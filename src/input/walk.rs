@@ -10,13 +10,22 @@ use std::path::{Path, PathBuf};
 use super::Input;
 
 /// What expanding the paths found.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Expanded {
     pub inputs: Vec<Input>,
     /// `(path, reason)`: paths that could not be read at all (exit status 2).
     pub errors: Vec<(String, String)>,
     /// `(path, reason)`: entries skipped on purpose during a walk.
     pub notes: Vec<(String, String)>,
+}
+
+impl Expanded {
+    /// Adds what another expansion found, after what this one holds.
+    pub fn append(&mut self, other: Expanded) {
+        self.inputs.extend(other.inputs);
+        self.errors.extend(other.errors);
+        self.notes.extend(other.notes);
+    }
 }
 
 pub fn expand_paths(paths: &[String]) -> Expanded {
@@ -100,7 +109,19 @@ pub fn is_log_like(name: &str) -> bool {
     if name.ends_with(".gz") {
         return true;
     }
-    let mut base = name;
+    let base = strip_rotation(name);
+    base.ends_with(".log")
+        || base.ends_with("_log")
+        || matches!(
+            base,
+            "syslog" | "messages" | "kern" | "dmesg" | "daemon" | "error_log"
+        )
+}
+
+/// The live log's name behind a rotated copy: `error.log.2.gz` and `messages-20261124`
+/// give `error.log` and `messages`; a live name is returned as it is.
+pub fn strip_rotation(name: &str) -> &str {
+    let mut base = name.strip_suffix(".gz").unwrap_or(name);
     // Strip rotation suffixes: `.1`, `.12`, `-20261124`.
     loop {
         let stripped = base
@@ -117,12 +138,11 @@ pub fn is_log_like(name: &str) -> bool {
             _ => break,
         }
     }
-    base.ends_with(".log")
-        || base.ends_with("_log")
-        || matches!(
-            base,
-            "syslog" | "messages" | "kern" | "dmesg" | "daemon" | "error_log"
-        )
+    if base.is_empty() {
+        name
+    } else {
+        base
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +167,10 @@ mod tests {
         ] {
             assert!(is_log_like(yes), "{yes}");
         }
+        assert_eq!(strip_rotation("error.log.2.gz"), "error.log");
+        assert_eq!(strip_rotation("messages-20261124"), "messages");
+        assert_eq!(strip_rotation("4c1e-json.log.1"), "4c1e-json.log");
+        assert_eq!(strip_rotation("error.log"), "error.log");
         for no in [
             "nginx.conf",
             "README",

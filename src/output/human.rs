@@ -221,7 +221,7 @@ pub fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::
 
 /// A path as shown to a person: docker's 64-hex container ids cut to the 12 that
 /// `docker ps` shows.
-fn display_path(path: &str) -> String {
+pub fn display_path(path: &str) -> String {
     let parts: Vec<String> = path
         .split('/')
         .map(|part| {
