@@ -57,17 +57,61 @@ fn uptime(stamp: &[u8]) -> Option<&str> {
 
 /// `Tue Nov 24 10:00:01 2026` (`%a %b %e %H:%M:%S %Y`, day space-padded).
 fn ctime(s: &[u8]) -> Option<chrono::NaiveDateTime> {
-    if !is_weekday(s) || s.get(3) != Some(&b' ') || s.get(7) != Some(&b' ') {
+    if is_weekday(s) && s.get(3) == Some(&b' ') && s.get(7) == Some(&b' ') {
+        let month = month_from_abbr(&s[4..])?;
+        let (day, used) = padded_day(&s[8..])?;
+        let t_at = 8 + used + 1;
+        let t = hms(s.get(t_at..)?)?;
+        if s.get(t_at + 8) != Some(&b' ') || s.len() != t_at + 13 {
+            return None;
+        }
+        return naive(digits(&s[t_at + 9..], 4)? as i32, month, day, t, 0);
+    }
+    localized_ctime(std::str::from_utf8(s).ok()?)
+}
+
+/// util-linux translates `dmesg -T`'s day and month names: `Mi Okt 14 03:12:09 2026`.
+/// The shape is the same, so the month is looked up in the common locales.
+fn localized_ctime(s: &str) -> Option<chrono::NaiveDateTime> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let [weekday, month, day, time, year] = words.as_slice() else {
+        return None;
+    };
+    if weekday.chars().count() > 4 || !weekday.chars().all(char::is_alphabetic) {
         return None;
     }
-    let month = month_from_abbr(&s[4..])?;
-    let (day, used) = padded_day(&s[8..])?;
-    let t_at = 8 + used + 1;
-    let t = hms(s.get(t_at..)?)?;
-    if s.get(t_at + 8) != Some(&b' ') || s.len() != t_at + 13 {
+    let month = localized_month(month)?;
+    let day: u32 = day.parse().ok()?;
+    let t = hms(time.as_bytes())?;
+    if time.len() != 8 || year.len() != 4 {
         return None;
     }
-    naive(digits(&s[t_at + 9..], 4)? as i32, month, day, t, 0)
+    naive(year.parse().ok()?, month, day, t, 0)
+}
+
+/// Month abbreviations as glibc writes them in English, German, Spanish, Italian,
+/// Portuguese and Dutch (`%b`), dots and case ignored.
+fn localized_month(word: &str) -> Option<u32> {
+    const MONTHS: [&[&str]; 12] = [
+        &["jan", "ene", "gen"],
+        &["feb", "fev", "fév"],
+        &["mar", "mär", "mrt"],
+        &["apr", "abr", "avr"],
+        &["may", "mai", "mag", "mei"],
+        &["jun", "giu"],
+        &["jul", "lug"],
+        &["aug", "ago"],
+        &["sep", "set"],
+        &["oct", "okt", "ott", "out"],
+        &["nov"],
+        &["dec", "dez", "dic", "déc"],
+    ];
+    let lower = word.trim_end_matches('.').to_lowercase();
+    let prefix: String = lower.chars().take(3).collect();
+    MONTHS
+        .iter()
+        .position(|names| names.contains(&prefix.as_str()))
+        .map(|i| i as u32 + 1)
 }
 
 /// `dmesg -x`: `kern  :err   : ` before the stamp.
@@ -121,6 +165,19 @@ mod tests {
         let h = head(line, &ctx()).unwrap();
         assert_eq!(h.time.unwrap().to_string(), "2026-11-24T10:00:01.123456Z");
         assert_eq!(&line[h.message_at..], "Out of memory");
+    }
+
+    #[test]
+    fn translated_day_and_month_names() {
+        let h = head(
+            "[Mi Okt 14 03:12:09 2026] Out of memory: Killed process 51000 (php-fpm8.2)",
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-10-14T03:12:09Z");
+        let h = head("[mié dic  2 10:00:01 2026] x", &ctx()).unwrap();
+        assert_eq!(h.time.unwrap().to_string(), "2026-12-02T10:00:01Z");
+        assert!(head("[Mi Xyz 14 03:12:09 2026] x", &ctx()).is_none());
     }
 
     #[test]
