@@ -97,7 +97,9 @@ impl Config {
 pub fn parse_time(s: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
     if let Some(d) = parse_duration(s) {
-        return Ok(now - d);
+        return now
+            .checked_sub_signed(d)
+            .ok_or_else(|| format!("'{s}' reaches back before any date"));
     }
     if let Some((stamp, used)) = rfc3339_prefix(s.as_bytes()) {
         if used == s.len() {
@@ -119,7 +121,7 @@ pub fn parse_time(s: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Ut
     ))
 }
 
-/// `90s`, `30m`, `2h`, `1d`.
+/// `90s`, `30m`, `2h`, `1d`; `None` for anything else, a huge number included.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
@@ -127,10 +129,10 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         return None;
     }
     match unit {
-        's' => Some(Duration::seconds(n)),
-        'm' => Some(Duration::minutes(n)),
-        'h' => Some(Duration::hours(n)),
-        'd' => Some(Duration::days(n)),
+        's' => Duration::try_seconds(n),
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
         _ => None,
     }
 }
@@ -160,5 +162,8 @@ mod tests {
         assert_eq!(parse_duration("5m"), Some(Duration::minutes(5)));
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration("m"), None);
+        // Once a panic: numbers past what a duration holds are refused, not fatal.
+        assert_eq!(parse_duration("9223372036854775807d"), None);
+        assert!(parse_time("100000000000d", berlin, now).is_err());
     }
 }
