@@ -42,8 +42,12 @@ pub fn load_matcher(config: &Config) -> Result<Matcher, Error> {
         Some(dir) => {
             let rules = catalog::with_user_rules(dir)?;
             let builtin_ids: Vec<_> = catalog::builtin().into_iter().map(|r| r.id).collect();
-            let matcher = Matcher::new(rules);
             let user_dir = dir.display().to_string();
+            // Each regex compiled alone; together they can still pass the size limit.
+            let matcher = Matcher::try_new(rules).map_err(|e| Error::Input {
+                path: user_dir.clone(),
+                msg: format!("the rules together are too large to compile: {e}"),
+            })?;
             matcher.check_samples(
                 |r| r.origin.starts_with(&user_dir) || !builtin_ids.contains(&r.id),
                 false,
