@@ -213,7 +213,9 @@ impl Assembler {
         pending.record.message.push_str(&piece.payload);
         pending.record.lines += 1;
         pending.record.len += at.consumed;
-        if piece.partial {
+        // An endless chain of partials (a damaged or hostile log) is cut like runaway
+        // continuations, so one record never grows without bound.
+        if piece.partial && pending.record.lines < MAX_CONTINUATION_LINES {
             return true;
         }
         // Whole again: read the joined payload with the inner formats.
