@@ -1,4 +1,5 @@
 //! Entry point: parse the command line, build the config, run, map the outcome to an exit status.
+//! Errors go to stderr escaped: a rule file or a path can hold terminal control bytes.
 
 use std::io;
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use logscan::app::{self, Outcome};
 use logscan::cli::Cli;
 use logscan::config::Config;
 use logscan::output::ndjson;
+use logscan::output::sanitize::for_terminal;
 use logscan::parse::Format;
 use logscan::rules::Matcher;
 
@@ -22,14 +24,14 @@ fn main() -> ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let matcher = match app::load_matcher(&config) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -46,7 +48,7 @@ fn main() -> ExitCode {
         // The reader of our output went away (`| head`): not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             ExitCode::from(2)
         }
     }
