@@ -114,7 +114,7 @@ pub fn scan(
             for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
             asm.finish(&mut emit);
             summary.format = format;
-            None
+            mapped.shrank(&input.name)
         }
         Opened::Stream(reader) => {
             let (format, error) = scan_stream(reader, input, config, ctx, &mut emit);

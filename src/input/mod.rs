@@ -1,12 +1,15 @@
 //! Input: turns the paths a user named into inputs (files, walked directories, stdin)
-//! and reads each one as physical lines — memory-mapped for regular files, streamed
-//! through bounded buffers for stdin and `.gz`. Nothing here parses or prints.
+//! and reads each one as physical lines — memory-mapped for regular files (guarded
+//! against the file shrinking under the map), streamed through bounded buffers for
+//! stdin, `.gz` and FIFOs. Nothing here parses or prints.
 
 mod lines;
+mod mmap_guard;
 mod walk;
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +17,7 @@ use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::Error;
-pub use lines::{for_each_line, LineReader};
+pub use lines::{for_each_line, LineReader, MAX_LINE_BYTES};
 pub use walk::{expand_paths, is_log_like};
 
 /// One thing to read.
@@ -29,13 +32,26 @@ pub enum Source {
 pub struct Input {
     pub name: Arc<str>,
     pub source: Source,
+    /// Found by walking a directory (not named by the user): such a file is opened
+    /// without blocking and read only while it is a regular file.
+    pub walked: bool,
 }
 
 impl Input {
+    /// A file the user named.
     pub fn file(path: PathBuf) -> Input {
         Input {
             name: path.display().to_string().into(),
             source: Source::File(path),
+            walked: false,
+        }
+    }
+
+    /// A file found in a directory walk.
+    pub fn walked(path: PathBuf) -> Input {
+        Input {
+            walked: true,
+            ..Input::file(path)
         }
     }
 
@@ -43,6 +59,7 @@ impl Input {
         Input {
             name: "-".into(),
             source: Source::Stdin,
+            walked: false,
         }
     }
 }
@@ -54,17 +71,29 @@ pub enum Opened {
 }
 
 /// The bytes of a regular file (mapped; empty files have no mapping).
-pub enum Mapped {
-    Map(memmap2::Mmap),
-    Empty,
+pub struct Mapped {
+    /// Declared before the map: the guard ends before the map is unmapped.
+    guard: Option<mmap_guard::Guard>,
+    map: Option<memmap2::Mmap>,
 }
 
 impl Mapped {
     pub fn bytes(&self) -> &[u8] {
-        match self {
-            Mapped::Map(m) => m,
-            Mapped::Empty => &[],
-        }
+        self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// The error to report if the file shrank while it was read: the pages past its
+    /// new end read as NUL bytes, so the records from there on are not the file's.
+    pub fn shrank(&self, name: &str) -> Option<Error> {
+        self.guard
+            .as_ref()
+            .filter(|g| g.hit())
+            .map(|_| Error::Input {
+                path: name.to_string(),
+                msg: "the file shrank while it was read (truncated or rotated with copytruncate); \
+                  its end was read as NUL bytes"
+                    .into(),
+            })
     }
 }
 
@@ -94,7 +123,14 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
         path: input.name.to_string(),
         source,
     };
-    let file = File::open(path).map_err(io_err)?;
+    // A walked entry was a regular file when the directory was read; opened without
+    // blocking, a FIFO put in its place since cannot hang the run.
+    let flags = if input.walked { libc::O_NONBLOCK } else { 0 };
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     if meta.is_dir() {
         return Err(Error::Input {
@@ -102,31 +138,62 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
             msg: "is a directory".into(),
         });
     }
-    let mtime = meta.modified().ok().map(DateTime::<Utc>::from);
+    if input.walked && !meta.is_file() {
+        return Err(Error::Input {
+            path: input.name.to_string(),
+            msg: "no longer a regular file (replaced since the directory was read), skipped".into(),
+        });
+    }
+    let mtime = meta.modified().ok().and_then(sane_time);
+    // Read at an offset, so the file's position stays at its start.
     let mut magic = [0u8; 2];
-    let is_gzip = meta.is_file() && {
-        let mut f = &file;
-        f.read_exact(&mut magic).is_ok() && magic == GZIP_MAGIC
-    };
+    let is_gzip =
+        meta.is_file() && file.read_exact_at(&mut magic, 0).is_ok() && magic == GZIP_MAGIC;
     let opened = if is_gzip {
-        let file = File::open(path).map_err(io_err)?;
         Opened::Stream(Box::new(BufReader::with_capacity(
             STREAM_BUFFER,
             MultiGzDecoder::new(BufReader::new(file)),
         )))
     } else if meta.is_file() && meta.len() > 0 {
-        // SAFETY: the map is read-only; a log that is truncated while we read it can
-        // raise SIGBUS, the same trade-off ripgrep makes for regular files.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
-        Opened::Mapped(Mapped::Map(map))
+        map_or_stream(file).map_err(io_err)?
     } else if meta.is_file() {
-        Opened::Mapped(Mapped::Empty)
+        Opened::Mapped(Mapped {
+            guard: None,
+            map: None,
+        })
     } else {
         // A FIFO or character device named on the command line: stream it.
-        let file = File::open(path).map_err(io_err)?;
         Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, file)))
     };
     Ok(Opening { opened, mtime })
+}
+
+/// Maps a regular file under a SIGBUS guard (see `mmap_guard`); streams it when no
+/// guard is to be had, since an unguarded map of a shrinking file kills the process.
+fn map_or_stream(file: File) -> io::Result<Opened> {
+    // SAFETY: the map is read-only and guarded: a page past the end of a file that
+    // shrinks while mapped reads as zeros instead of raising SIGBUS.
+    let map = unsafe { memmap2::Mmap::map(&file) }?;
+    Ok(match mmap_guard::Guard::new(map.as_ptr(), map.len()) {
+        Some(guard) => Opened::Mapped(Mapped {
+            guard: Some(guard),
+            map: Some(map),
+        }),
+        None => Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, file))),
+    })
+}
+
+/// A file time as UTC, if it lies in years 1..=9999 (a forged mtime can hold any
+/// value, and later date arithmetic must not overflow).
+fn sane_time(t: std::time::SystemTime) -> Option<DateTime<Utc>> {
+    let secs = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok()?,
+        Err(e) => i64::try_from(e.duration().as_secs()).ok()?.checked_neg()?,
+    };
+    let time = DateTime::<Utc>::from_timestamp(secs, 0)?;
+    (1..=9999)
+        .contains(&chrono::Datelike::year(&time))
+        .then_some(time)
 }
 
 /// Wraps a stream in a gzip decoder when it starts with the gzip magic.

@@ -89,7 +89,7 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
             out.notes
                 .push((shown, "not a regular file, skipped".into()));
         } else {
-            out.inputs.push(Input::file(path));
+            out.inputs.push(Input::walked(path));
         }
     }
 }
