@@ -349,3 +349,34 @@ fn user_rules_too_large_together_are_an_error_naming_the_directory() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_gzip_bomb_of_long_continuation_lines_stays_within_memory() {
+    // 48 continuation lines of 16 MiB: 768 MiB of text joined to one nginx entry,
+    // a few megabytes compressed. Lines and entries keep bounded text.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"2026/11/24 10:00:00 [notice] 1#1: start\n")
+        .unwrap();
+    let line = vec![b'x'; 16 << 20];
+    for _ in 0..48 {
+        gz.write_all(&line).unwrap();
+        gz.write_all(b"\n").unwrap();
+    }
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let out = run(&["--json", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"lines\":49"));
+    // SAFETY: getrusage fills the struct it is given.
+    let peak_kib = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage.ru_maxrss
+    };
+    assert!(
+        peak_kib < 400 << 10,
+        "peak RSS of a child: {} MiB",
+        peak_kib >> 10
+    );
+}

@@ -6,9 +6,10 @@
 
 use std::io::{self, BufRead};
 
-/// The most bytes of one physical line that are kept (64 MiB); the rest of the line
-/// is skipped but counted in the bytes it consumed.
-pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// The most bytes of one physical line that are kept (16 MiB); the rest of the line
+/// is skipped but counted in the bytes it consumed. Streams hold up to 200 lines for
+/// format detection, so this bounds that too.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// Calls `f(line, consumed)` for every line of a byte slice.
 pub fn for_each_line(bytes: &[u8], f: impl FnMut(&[u8], u64)) {

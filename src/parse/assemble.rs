@@ -14,6 +14,10 @@ use super::{any_text_head, journal, nginx, text_head, Format};
 /// so one stray timestamp cannot swallow a file.
 pub const MAX_CONTINUATION_LINES: u32 = 5000;
 
+/// Text kept of one entry's joined lines (64 MiB): later lines still join it and are
+/// counted, but their text is dropped, so a `.gz` of huge lines cannot exhaust memory.
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
 /// An entry still open to continuation lines or partial-message pieces.
 struct Pending {
     record: Record,
@@ -210,7 +214,9 @@ impl Assembler {
         if pending.key.as_deref() != Some(piece.key.as_str()) {
             return false;
         }
-        pending.record.message.push_str(&piece.payload);
+        if pending.record.message.len() < MAX_MESSAGE_BYTES {
+            pending.record.message.push_str(&piece.payload);
+        }
         pending.record.lines += 1;
         pending.record.len += at.consumed;
         // An endless chain of partials (a damaged or hostile log) is cut like runaway
@@ -268,7 +274,7 @@ impl Assembler {
 
     fn append(&mut self, text: &str, at: Span) {
         let p = self.pending.as_mut().expect("continues() checked it");
-        if !text.trim().is_empty() {
+        if !text.trim().is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
             // httpd writes one physical line per entry: a continuation there is a
             // hard-wrapped paste, and the entry's words run on across the break.
             if p.record.is_format(Format::ApacheError) {
