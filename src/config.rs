@@ -5,6 +5,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use crate::parse::{time::rfc3339_prefix, Format, Zone};
 
+/// The most worker threads a run starts, whatever `-j` asks for.
+pub const MAX_THREADS: usize = 256;
+
 /// Everything a run needs, validated.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -53,6 +56,9 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // The pool starts every thread at once: `-j 1000000` would spend the run
+        // (and the machine's memory) spawning them.
+        let threads = threads.min(MAX_THREADS);
         let window = parse_duration(&cli.window)
             .filter(|d| *d > Duration::zero())
             .ok_or_else(|| {

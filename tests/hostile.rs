@@ -238,6 +238,9 @@ fn hostile_numbers_are_errors_not_panics() {
     let out = run(&["--window", "9223372036854775807d", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--window"));
+    // Once spent the run spawning a million threads.
+    let out = run(&["-j", "1000000", "--json", path.to_str().unwrap()]);
+    assert_eq!(findings(&out).len(), 1);
 }
 
 #[test]
