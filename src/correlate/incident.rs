@@ -73,18 +73,23 @@ pub fn correlate(
             _ => groups.push((t, t)),
         }
     }
+    // Both lists sorted by time: each incident takes its slice by binary search, so a
+    // log with many incidents costs n log n, not incidents × findings.
+    let at = |f: &&Finding| f.time.expect("filtered on time").utc;
+    let mut client_errors = client_errors.clone();
+    client_errors.sort_unstable();
     groups
         .into_iter()
         .enumerate()
         .map(|(i, (start, end))| {
             let lo = start.utc - Duration::seconds(LEAD);
             let hi = end.utc + Duration::seconds(TRAIL);
-            let members: Vec<&Finding> = timed
-                .iter()
-                .copied()
-                .filter(|f| f.time.is_some_and(|t| t.utc >= lo && t.utc <= hi))
-                .collect();
-            build(i + 1, start, end, &members, client_errors)
+            let members = &timed[timed.partition_point(|f| at(f) < lo)..];
+            let members = &members[..members.partition_point(|f| at(f) <= hi)];
+            let lo = start.utc - Duration::seconds(TRAIL);
+            let errors = &client_errors[client_errors.partition_point(|(t, _)| *t < lo)..];
+            let errors = &errors[..errors.partition_point(|(t, _)| *t <= hi)];
+            build(i + 1, start, end, members, errors)
         })
         .collect()
 }
@@ -94,7 +99,7 @@ fn build(
     start: Stamp,
     end: Stamp,
     members: &[&Finding],
-    client_errors: &ClientErrors,
+    client_errors: &[(DateTime<Utc>, u16)],
 ) -> Incident {
     let root = root_cause(members);
     let failed: Vec<u16> = client_errors

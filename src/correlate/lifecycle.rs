@@ -14,11 +14,14 @@ pub const RECOVERY_SECS: i64 = 60;
 /// within [`RECOVERY_SECS`]. `findings` must be in time order.
 pub fn promote_unrecovered_stops(findings: &mut [Finding]) {
     let recovery = Duration::seconds(RECOVERY_SECS);
-    let starts: Vec<(String, chrono::DateTime<chrono::Utc>)> = findings
+    // Sorted by program, then time: each stop finds its next start by binary search,
+    // so a log of many stops and starts costs n log n, not stops × starts.
+    let mut starts: Vec<(String, chrono::DateTime<chrono::Utc>)> = findings
         .iter()
         .filter(|f| f.lifecycle == Some(Lifecycle::Start))
         .filter_map(|f| Some((f.program(), f.time?.utc)))
         .collect();
+    starts.sort_unstable();
     for f in findings.iter_mut() {
         if f.lifecycle != Some(Lifecycle::Stop) || f.status.is_some() {
             continue;
@@ -27,9 +30,10 @@ pub fn promote_unrecovered_stops(findings: &mut [Finding]) {
             continue;
         };
         let program = f.program();
+        let next = starts.partition_point(|(p, s)| (p.as_str(), *s) < (program.as_str(), t));
         let recovered = starts
-            .iter()
-            .any(|(p, s)| *p == program && *s >= t && *s - t <= recovery);
+            .get(next)
+            .is_some_and(|(p, s)| *p == program && *s - t <= recovery);
         if !recovered {
             f.status = Some(f.cause.default_status());
             f.fields.push((
