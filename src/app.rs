@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::error::Error;
 use crate::input::{expand_paths, Input};
+use crate::isolate::isolated;
 use crate::output::sanitize::for_terminal;
 use crate::output::{human, ndjson};
 use crate::parse::{field, Format, Record};
@@ -146,7 +147,9 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(scan(input, config, matcher, year_reference, &mut sink));
+        results.push(isolated(input, || {
+            scan(input, config, matcher, year_reference, &mut sink)
+        }));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
@@ -170,8 +173,10 @@ fn scan_parallel(
             .par_iter()
             .map(|input| {
                 let mut client_errors = ClientErrors::new();
-                let scanned = scan(input, config, matcher, year_reference, &mut |r| {
-                    client_errors.extend(client_error(&r))
+                let scanned = isolated(input, || {
+                    scan(input, config, matcher, year_reference, &mut |r| {
+                        client_errors.extend(client_error(&r))
+                    })
                 });
                 (scanned, client_errors)
             })

@@ -8,6 +8,7 @@ pub mod config;
 pub mod correlate;
 pub mod error;
 pub mod input;
+pub mod isolate;
 pub mod output;
 pub mod parse;
 pub mod rules;
