@@ -214,3 +214,45 @@ fn maybe_gunzip<R: BufRead + Send + 'static>(
         Ok(Box::new(reader))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walked_file_gone_or_turned_into_a_fifo_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = Input::walked(dir.path().join("rotated-away.log"));
+        let e = open(&gone).err().expect("an error");
+        assert!(e.to_string().contains("rotated-away.log"), "{e}");
+        // A FIFO without a writer: a blocking open would wait forever.
+        let fifo = dir.path().join("error.log");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = open(&Input::walked(fifo)).err().expect("an error");
+        assert!(e.to_string().contains("no longer a regular file"), "{e}");
+    }
+
+    #[test]
+    fn gzip_is_known_by_its_magic_and_the_file_is_read_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.log");
+        std::fs::write(&path, b"\x1f\x8c not gzip\n").unwrap();
+        let Opened::Mapped(m) = open(&Input::walked(path)).unwrap().opened else {
+            panic!("a plain file is mapped");
+        };
+        assert_eq!(m.bytes(), b"\x1f\x8c not gzip\n");
+        assert!(m.shrank("plain.log").is_none());
+    }
+
+    #[test]
+    fn forged_mtimes_are_ignored() {
+        let far = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40);
+        assert_eq!(sane_time(far), None);
+        let ok = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_564_800);
+        assert!(sane_time(ok).is_some());
+    }
+}
