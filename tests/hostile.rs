@@ -383,3 +383,70 @@ fn a_gzip_bomb_of_long_continuation_lines_stays_within_memory() {
         peak_kib >> 10
     );
 }
+
+#[test]
+fn every_bad_fixture_is_read_whole_and_keeps_its_evidence() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bad");
+    let want: [(&str, i32, &[&str]); 5] = [
+        ("damaged.log", 0, &[]),
+        ("nul-holes.log", 1, &["php-uncaught-exception"]),
+        ("long-line.log", 1, &["php-uncaught-exception"]),
+        (
+            "mixed-streams-json.log",
+            1,
+            &["nginx-upstream-timeout", "fpm-max-children"],
+        ),
+        ("cut.log.gz", 2, &["php-uncaught-exception"]),
+    ];
+    let mut fixtures: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fixtures.sort();
+    let mut named: Vec<String> = want.iter().map(|(n, _, _)| n.to_string()).collect();
+    named.sort();
+    assert_eq!(
+        fixtures, named,
+        "every fixture in testdata/bad has expectations here"
+    );
+    for (name, code, rules) in want {
+        let path = root.join(name);
+        let out = run(&["--records", "--json", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        let objs: Vec<serde_json::Value> = text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let got: Vec<&str> = objs
+            .iter()
+            .filter(|o| o["type"] == "finding")
+            .map(|o| o["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, rules, "{name}");
+        if name.ends_with(".gz") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let physical = bytes.split(|&b| b == b'\n').count() - usize::from(bytes.ends_with(b"\n"));
+        let mut next = 1;
+        for r in objs.iter().filter(|o| o["type"] == "record") {
+            assert_eq!(r["line"], next, "{name}: records tile the file");
+            next += r["lines"].as_u64().unwrap();
+        }
+        assert_eq!(next as usize, physical + 1, "{name}");
+    }
+    // The entry written right after a copytruncate hole is read as nginx's.
+    let out = run(&[
+        "--records",
+        "--json",
+        root.join("nul-holes.log").to_str().unwrap(),
+    ]);
+    let first: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["format"], "nginx-error");
+}

@@ -239,6 +239,8 @@ impl Assembler {
 
     /// The entry a line starts, if any. A line indented by a paste or an installer's
     /// output (`  nginx: [emerg] …`) still starts an entry: the indent is not part of it.
+    /// So does one written just after a run of NUL bytes, the hole `copytruncate`
+    /// leaves when the writer's offset runs ahead of the truncated file.
     fn text_head(&self, text: &str) -> Option<(Format, super::Head)> {
         let head = |line: &str| {
             if self.forced {
@@ -250,7 +252,7 @@ impl Assembler {
         if let Some(found) = head(text) {
             return Some(found);
         }
-        let trimmed = text.trim_start();
+        let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
         if trimmed.len() == text.len() || trimmed.is_empty() {
             return None;
         }
@@ -274,7 +276,8 @@ impl Assembler {
 
     fn append(&mut self, text: &str, at: Span) {
         let p = self.pending.as_mut().expect("continues() checked it");
-        if !text.trim().is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
+        let blank = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if !blank.is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
             // httpd writes one physical line per entry: a continuation there is a
             // hard-wrapped paste, and the entry's words run on across the break.
             if p.record.is_format(Format::ApacheError) {
