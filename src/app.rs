@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
 use crate::error::Error;
 use crate::input::{discover, expand_paths, Input};
+use crate::isolate::isolated;
 use crate::output::sanitize::for_terminal;
 use crate::output::{discovered, html, human, ndjson};
 use crate::parse::Record;
@@ -42,8 +43,12 @@ pub fn load_matcher(config: &Config) -> Result<Matcher, Error> {
         Some(dir) => {
             let rules = catalog::with_user_rules(dir)?;
             let builtin_ids: Vec<_> = catalog::builtin().into_iter().map(|r| r.id).collect();
-            let matcher = Matcher::new(rules);
             let user_dir = dir.display().to_string();
+            // Each regex compiled alone; together they can still pass the size limit.
+            let matcher = Matcher::try_new(rules).map_err(|e| Error::Input {
+                path: user_dir.clone(),
+                msg: format!("the rules together are too large to compile: {e}"),
+            })?;
             matcher.check_samples(
                 |r| r.origin.starts_with(&user_dir) || !builtin_ids.contains(&r.id),
                 false,
@@ -143,13 +148,9 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(scan(
-            input,
-            config,
-            matcher,
-            year_reference,
-            Some(&mut sink),
-        ));
+        results.push(isolated(input, || {
+            scan(input, config, matcher, year_reference, Some(&mut sink))
+        }));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
@@ -172,7 +173,7 @@ fn scan_parallel(
     pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| scan(input, config, matcher, year_reference, None))
+            .map(|input| isolated(input, || scan(input, config, matcher, year_reference, None)))
             .collect()
     })
 }

@@ -139,7 +139,7 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub window: String,
 
-    /// Worker threads (default: all cores). Output is identical for every N.
+    /// Worker threads (default: all cores; at most 256). Output is identical for every N.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 

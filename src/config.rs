@@ -5,6 +5,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use crate::parse::{time::rfc3339_prefix, Format, Zone};
 
+/// The most worker threads a run starts, whatever `-j` asks for.
+pub const MAX_THREADS: usize = 256;
+
 /// Everything a run needs, validated.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -75,6 +78,9 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // The pool starts every thread at once: `-j 1000000` would spend the run
+        // (and the machine's memory) spawning them.
+        let threads = threads.min(MAX_THREADS);
         let window = parse_duration(&cli.window)
             .filter(|d| *d > Duration::zero())
             .ok_or_else(|| {
@@ -149,7 +155,9 @@ fn zone_of_root(root: &std::path::Path) -> Option<(String, std::path::PathBuf)> 
 pub fn parse_time(s: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
     if let Some(d) = parse_duration(s) {
-        return Ok(now - d);
+        return now
+            .checked_sub_signed(d)
+            .ok_or_else(|| format!("'{s}' reaches back before any date"));
     }
     if let Some((stamp, used)) = rfc3339_prefix(s.as_bytes()) {
         if used == s.len() {
@@ -171,7 +179,7 @@ pub fn parse_time(s: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Ut
     ))
 }
 
-/// `90s`, `30m`, `2h`, `1d`.
+/// `90s`, `30m`, `2h`, `1d`; `None` for anything else, a huge number included.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
@@ -179,10 +187,10 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         return None;
     }
     match unit {
-        's' => Some(Duration::seconds(n)),
-        'm' => Some(Duration::minutes(n)),
-        'h' => Some(Duration::hours(n)),
-        'd' => Some(Duration::days(n)),
+        's' => Duration::try_seconds(n),
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
         _ => None,
     }
 }
@@ -231,5 +239,8 @@ mod tests {
         assert_eq!(parse_duration("5m"), Some(Duration::minutes(5)));
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration("m"), None);
+        // Once a panic: numbers past what a duration holds are refused, not fatal.
+        assert_eq!(parse_duration("9223372036854775807d"), None);
+        assert!(parse_time("100000000000d", berlin, now).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod correlate;
 pub mod error;
 pub mod follow;
 pub mod input;
+pub mod isolate;
 pub mod manual;
 pub mod output;
 pub mod parse;

@@ -1,4 +1,5 @@
 //! Entry point: parse the command line, build the config, run, map the outcome to an exit status.
+//! Errors go to stderr escaped: a rule file or a path can hold terminal control bytes.
 
 use std::io;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use logscan::cli::{Cli, Command};
 use logscan::config::Config;
 use logscan::manual;
 use logscan::output::ndjson;
+use logscan::output::sanitize::for_terminal;
 use logscan::parse::Format;
 use logscan::rules::Matcher;
 
@@ -32,14 +34,14 @@ fn main() -> ExitCode {
     let config = match Config::from_cli(cli) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let matcher = match app::load_matcher(&config) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -61,7 +63,7 @@ fn main() -> ExitCode {
         // The reader of our output went away (`| head`): not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("logscan: {e}");
+            eprintln!("logscan: {}", for_terminal(&e.to_string()));
             ExitCode::from(2)
         }
     }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::correlate::ClientErrors;
 use crate::error::Error;
 use crate::input::{self, for_each_line, Input, LineReader, Opened};
-use crate::parse::detect::SAMPLE_LINES;
+use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
 use crate::rules::{Finding, Matcher};
 
@@ -215,7 +215,7 @@ pub fn scan(
                 Some(sink) => vec![read_part(bytes, asm, config, matcher, Some(sink))],
                 None => read_chunks(bytes, &asm, config, matcher, CHUNK_BYTES),
             };
-            (format, parts, None)
+            (format, parts, mapped.shrank(&input.name))
         }
         Opened::Stream(reader) => {
             let mut part = Part::new(&input.name);
@@ -341,7 +341,13 @@ fn record_start_after(bytes: &[u8], at: usize, asm: &Assembler) -> Option<usize>
 
 fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
     let mut sample = Vec::with_capacity(SAMPLE_LINES);
+    let mut sampled = 0;
     for line in bytes.split(|&b| b == b'\n').take(SAMPLE_LINES) {
+        if sampled >= SAMPLE_BYTES {
+            break;
+        }
+        let line = &line[..line.len().min(input::MAX_LINE_BYTES)];
+        sampled += line.len();
         sample.push(
             String::from_utf8_lossy(line)
                 .trim_end_matches('\r')
@@ -362,10 +368,17 @@ fn scan_stream(
     let mut lines = LineReader::new(reader);
     let mut held: Vec<(Vec<u8>, u64)> = Vec::new();
     let mut error = None;
-    while held.len() < SAMPLE_LINES {
+    let (mut sampled, mut ended) = (0, false);
+    while held.len() < SAMPLE_LINES && sampled < SAMPLE_BYTES {
         match lines.next_line() {
-            Ok(Some((line, n))) => held.push((line.to_vec(), n)),
-            Ok(None) => break,
+            Ok(Some((line, n))) => {
+                sampled += line.len();
+                held.push((line.to_vec(), n));
+            }
+            Ok(None) => {
+                ended = true;
+                break;
+            }
             Err(e) => {
                 error = Some(e);
                 break;
@@ -387,7 +400,7 @@ fn scan_stream(
     for (line, n) in &held {
         asm.push(line, *n, emit);
     }
-    if error.is_none() && held.len() == SAMPLE_LINES {
+    if error.is_none() && !ended {
         loop {
             match lines.next_line() {
                 Ok(Some((line, n))) => asm.push(line, n, emit),

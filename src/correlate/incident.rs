@@ -87,17 +87,17 @@ pub fn correlate(
             _ => groups.push((t, t)),
         }
     }
+    // Findings sorted by time: each incident takes its slice by binary search, so a
+    // log with many incidents costs n log n, not incidents × findings.
+    let at = |f: &&Finding| f.time.expect("filtered on time").utc;
     let mut incidents: Vec<Incident> = groups
         .into_iter()
         .map(|(start, end)| {
             let lo = start.utc - Duration::seconds(LEAD);
             let hi = end.utc + Duration::seconds(TRAIL);
-            let members: Vec<&Finding> = timed
-                .iter()
-                .copied()
-                .filter(|f| f.time.is_some_and(|t| t.utc >= lo && t.utc <= hi))
-                .collect();
-            build(0, start, end, &members, client_errors)
+            let members = &timed[timed.partition_point(|f| at(f) < lo)..];
+            let members = &members[..members.partition_point(|f| at(f) <= hi)];
+            build(0, start, end, members, client_errors)
         })
         .collect();
     incidents.extend(access_only(&incidents, client_errors));

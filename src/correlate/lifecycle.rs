@@ -18,11 +18,14 @@ pub fn promote_unrecovered_stops(
     now: Option<chrono::DateTime<chrono::Utc>>,
 ) {
     let recovery = Duration::seconds(RECOVERY_SECS);
-    let starts: Vec<(String, chrono::DateTime<chrono::Utc>)> = findings
+    // Sorted by program, then time: each stop finds its next start by binary search,
+    // so a log of many stops and starts costs n log n, not stops × starts.
+    let mut starts: Vec<(String, chrono::DateTime<chrono::Utc>)> = findings
         .iter()
         .filter(|f| f.lifecycle == Some(Lifecycle::Start))
         .filter_map(|f| Some((f.program(), f.time?.utc)))
         .collect();
+    starts.sort_unstable();
     for f in findings.iter_mut() {
         if f.lifecycle != Some(Lifecycle::Stop) || f.status.is_some() {
             continue;
@@ -34,9 +37,10 @@ pub fn promote_unrecovered_stops(
             continue;
         }
         let program = f.program();
+        let next = starts.partition_point(|(p, s)| (p.as_str(), *s) < (program.as_str(), t));
         let recovered = starts
-            .iter()
-            .any(|(p, s)| *p == program && *s >= t && *s - t <= recovery);
+            .get(next)
+            .is_some_and(|(p, s)| *p == program && *s - t <= recovery);
         if !recovered {
             f.status = Some(f.cause.default_status());
             f.fields.push((

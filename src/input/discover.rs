@@ -669,6 +669,7 @@ fn add_journal(d: &mut Discovery, opts: &Options, syslog: SyslogFiles) {
                 program: program.clone(),
                 args,
             },
+            walked: false,
         },
         detail: Some(detail),
     });

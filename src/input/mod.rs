@@ -1,16 +1,19 @@
 //! Input: turns the paths a user named into inputs (files, walked directories, stdin),
 //! or finds the machine's logs (`discover`), and reads each one as physical lines —
-//! memory-mapped for regular files, streamed through bounded buffers for stdin, `.gz`
-//! and a command's stdout (`journalctl -o json`). Nothing here parses or prints.
+//! memory-mapped for regular files (guarded against the file shrinking under the map),
+//! streamed through bounded buffers for stdin, `.gz`, FIFOs and a command's stdout
+//! (`journalctl -o json`). Nothing here parses or prints.
 
 mod command;
 pub mod discover;
 mod lines;
+mod mmap_guard;
 pub mod tail;
 mod walk;
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +21,7 @@ use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::Error;
-pub use lines::{for_each_line, LineReader};
+pub use lines::{for_each_line, LineReader, MAX_LINE_BYTES};
 pub use walk::{expand_paths, is_log_like, strip_rotation, Expanded};
 
 /// One thing to read.
@@ -38,13 +41,26 @@ pub enum Source {
 pub struct Input {
     pub name: Arc<str>,
     pub source: Source,
+    /// Found by walking a directory (not named by the user): such a file is opened
+    /// without blocking and read only while it is a regular file.
+    pub walked: bool,
 }
 
 impl Input {
+    /// A file the user named.
     pub fn file(path: PathBuf) -> Input {
         Input {
             name: path.display().to_string().into(),
             source: Source::File(path),
+            walked: false,
+        }
+    }
+
+    /// A file found in a directory walk.
+    pub fn walked(path: PathBuf) -> Input {
+        Input {
+            walked: true,
+            ..Input::file(path)
         }
     }
 
@@ -52,6 +68,7 @@ impl Input {
         Input {
             name: "-".into(),
             source: Source::Stdin,
+            walked: false,
         }
     }
 }
@@ -63,17 +80,29 @@ pub enum Opened {
 }
 
 /// The bytes of a regular file (mapped; empty files have no mapping).
-pub enum Mapped {
-    Map(memmap2::Mmap),
-    Empty,
+pub struct Mapped {
+    /// Declared before the map: the guard ends before the map is unmapped.
+    guard: Option<mmap_guard::Guard>,
+    map: Option<memmap2::Mmap>,
 }
 
 impl Mapped {
     pub fn bytes(&self) -> &[u8] {
-        match self {
-            Mapped::Map(m) => m,
-            Mapped::Empty => &[],
-        }
+        self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// The error to report if the file shrank while it was read: the pages past its
+    /// new end read as NUL bytes, so the records from there on are not the file's.
+    pub fn shrank(&self, name: &str) -> Option<Error> {
+        self.guard
+            .as_ref()
+            .filter(|g| g.hit())
+            .map(|_| Error::Input {
+                path: name.to_string(),
+                msg: "the file shrank while it was read (truncated or rotated with copytruncate); \
+                  its end was read as NUL bytes"
+                    .into(),
+            })
     }
 }
 
@@ -110,7 +139,14 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
         path: input.name.to_string(),
         source,
     };
-    let file = File::open(path).map_err(io_err)?;
+    // A walked entry was a regular file when the directory was read; opened without
+    // blocking, a FIFO put in its place since cannot hang the run.
+    let flags = if input.walked { libc::O_NONBLOCK } else { 0 };
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
     if meta.is_dir() {
         return Err(Error::Input {
@@ -118,31 +154,62 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
             msg: "is a directory".into(),
         });
     }
-    let mtime = meta.modified().ok().map(DateTime::<Utc>::from);
+    if input.walked && !meta.is_file() {
+        return Err(Error::Input {
+            path: input.name.to_string(),
+            msg: "no longer a regular file (replaced since the directory was read), skipped".into(),
+        });
+    }
+    let mtime = meta.modified().ok().and_then(sane_time);
+    // Read at an offset, so the file's position stays at its start.
     let mut magic = [0u8; 2];
-    let is_gzip = meta.is_file() && {
-        let mut f = &file;
-        f.read_exact(&mut magic).is_ok() && magic == GZIP_MAGIC
-    };
+    let is_gzip =
+        meta.is_file() && file.read_exact_at(&mut magic, 0).is_ok() && magic == GZIP_MAGIC;
     let opened = if is_gzip {
-        let file = File::open(path).map_err(io_err)?;
         Opened::Stream(Box::new(BufReader::with_capacity(
             STREAM_BUFFER,
             MultiGzDecoder::new(BufReader::new(file)),
         )))
     } else if meta.is_file() && meta.len() > 0 {
-        // SAFETY: the map is read-only; a log that is truncated while we read it can
-        // raise SIGBUS, the same trade-off ripgrep makes for regular files.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
-        Opened::Mapped(Mapped::Map(map))
+        map_or_stream(file).map_err(io_err)?
     } else if meta.is_file() {
-        Opened::Mapped(Mapped::Empty)
+        Opened::Mapped(Mapped {
+            guard: None,
+            map: None,
+        })
     } else {
         // A FIFO or character device named on the command line: stream it.
-        let file = File::open(path).map_err(io_err)?;
         Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, file)))
     };
     Ok(Opening { opened, mtime })
+}
+
+/// Maps a regular file under a SIGBUS guard (see `mmap_guard`); streams it when no
+/// guard is to be had, since an unguarded map of a shrinking file kills the process.
+fn map_or_stream(file: File) -> io::Result<Opened> {
+    // SAFETY: the map is read-only and guarded: a page past the end of a file that
+    // shrinks while mapped reads as zeros instead of raising SIGBUS.
+    let map = unsafe { memmap2::Mmap::map(&file) }?;
+    Ok(match mmap_guard::Guard::new(map.as_ptr(), map.len()) {
+        Some(guard) => Opened::Mapped(Mapped {
+            guard: Some(guard),
+            map: Some(map),
+        }),
+        None => Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, file))),
+    })
+}
+
+/// A file time as UTC, if it lies in years 1..=9999 (a forged mtime can hold any
+/// value, and later date arithmetic must not overflow).
+fn sane_time(t: std::time::SystemTime) -> Option<DateTime<Utc>> {
+    let secs = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok()?,
+        Err(e) => i64::try_from(e.duration().as_secs()).ok()?.checked_neg()?,
+    };
+    let time = DateTime::<Utc>::from_timestamp(secs, 0)?;
+    (1..=9999)
+        .contains(&chrono::Datelike::year(&time))
+        .then_some(time)
 }
 
 /// Wraps a stream in a gzip decoder when it starts with the gzip magic.
@@ -161,5 +228,47 @@ fn maybe_gunzip<R: BufRead + Send + 'static>(
         )))
     } else {
         Ok(Box::new(reader))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walked_file_gone_or_turned_into_a_fifo_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = Input::walked(dir.path().join("rotated-away.log"));
+        let e = open(&gone).err().expect("an error");
+        assert!(e.to_string().contains("rotated-away.log"), "{e}");
+        // A FIFO without a writer: a blocking open would wait forever.
+        let fifo = dir.path().join("error.log");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = open(&Input::walked(fifo)).err().expect("an error");
+        assert!(e.to_string().contains("no longer a regular file"), "{e}");
+    }
+
+    #[test]
+    fn gzip_is_known_by_its_magic_and_the_file_is_read_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.log");
+        std::fs::write(&path, b"\x1f\x8c not gzip\n").unwrap();
+        let Opened::Mapped(m) = open(&Input::walked(path)).unwrap().opened else {
+            panic!("a plain file is mapped");
+        };
+        assert_eq!(m.bytes(), b"\x1f\x8c not gzip\n");
+        assert!(m.shrank("plain.log").is_none());
+    }
+
+    #[test]
+    fn forged_mtimes_are_ignored() {
+        let far = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40);
+        assert_eq!(sane_time(far), None);
+        let ok = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_564_800);
+        assert!(sane_time(ok).is_some());
     }
 }

@@ -69,7 +69,15 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => paths.push(e.path()),
+            // The directory failed part-way (an I/O error, a vanished NFS mount):
+            // say so instead of silently reading fewer files.
+            Err(e) => out.errors.push((name.clone(), e.to_string())),
+        }
+    }
     paths.sort();
     for path in paths {
         let shown = path.display().to_string();
@@ -98,7 +106,7 @@ fn walk_dir(dir: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Expanded) {
             out.notes
                 .push((shown, "not a regular file, skipped".into()));
         } else {
-            out.inputs.push(Input::file(path));
+            out.inputs.push(Input::walked(path));
         }
     }
 }

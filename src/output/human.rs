@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use chrono::Duration;
 
-use super::sanitize::for_terminal;
+use super::sanitize::{cut, for_display, for_terminal};
 use super::style::Style;
 use crate::app::Report;
 use crate::config::Config;
@@ -18,6 +18,10 @@ use crate::scan::FileSummary;
 
 /// Evidence messages are cut to this many characters on screen (counted in full elsewhere).
 const MESSAGE_WIDTH: usize = 200;
+/// Explanations and next steps quote log fields: cut to this many characters on screen.
+const SENTENCE_WIDTH: usize = 1000;
+/// `--records` shows this many characters of a record's message (JSON has it whole).
+const RECORD_WIDTH: usize = 4000;
 /// Undated evidence lines shown before "… and N more".
 const EVIDENCE_LINES: usize = 5;
 
@@ -211,10 +215,14 @@ pub fn write_incident(out: &mut impl Write, i: &Incident, style: &Style) -> io::
             for_terminal(&shorten(f))
         )?;
     }
-    writeln!(out, "  why: {}", for_terminal(&i.explanation))?;
+    writeln!(
+        out,
+        "  why: {}",
+        for_display(&i.explanation, SENTENCE_WIDTH)
+    )?;
     writeln!(out, "  next:")?;
     for (n, step) in i.next_steps.iter().enumerate() {
-        writeln!(out, "    {}. {}", n + 1, for_terminal(step))?;
+        writeln!(out, "    {}. {}", n + 1, for_display(step, SENTENCE_WIDTH))?;
     }
     Ok(())
 }
@@ -310,7 +318,7 @@ pub fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
         time,
         level,
         r.format.name(),
-        for_terminal(&r.message.replace('\n', " ⏎ "))
+        for_terminal(&cut(&r.message, RECORD_WIDTH).replace('\n', " ⏎ "))
     )
 }
 

@@ -14,6 +14,10 @@ use super::{any_text_head, journal, nginx, text_head, Format};
 /// so one stray timestamp cannot swallow a file.
 pub const MAX_CONTINUATION_LINES: u32 = 5000;
 
+/// Text kept of one entry's joined lines (64 MiB): later lines still join it and are
+/// counted, but their text is dropped, so a `.gz` of huge lines cannot exhaust memory.
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
 /// An entry still open to continuation lines or partial-message pieces.
 #[derive(Clone)]
 struct Pending {
@@ -256,10 +260,14 @@ impl Assembler {
         if pending.key.as_deref() != Some(piece.key.as_str()) {
             return false;
         }
-        pending.record.message.push_str(&piece.payload);
+        if pending.record.message.len() < MAX_MESSAGE_BYTES {
+            pending.record.message.push_str(&piece.payload);
+        }
         pending.record.lines += 1;
         pending.record.len += at.consumed;
-        if piece.partial {
+        // An endless chain of partials (a damaged or hostile log) is cut like runaway
+        // continuations, so one record never grows without bound.
+        if piece.partial && pending.record.lines < MAX_CONTINUATION_LINES {
             return true;
         }
         // Whole again: read the joined payload with the inner formats.
@@ -277,6 +285,8 @@ impl Assembler {
 
     /// The entry a line starts, if any. A line indented by a paste or an installer's
     /// output (`  nginx: [emerg] …`) still starts an entry: the indent is not part of it.
+    /// So does one written just after a run of NUL bytes, the hole `copytruncate`
+    /// leaves when the writer's offset runs ahead of the truncated file.
     fn text_head(&self, text: &str) -> Option<(Format, super::Head)> {
         let head = |line: &str| {
             if self.forced {
@@ -288,7 +298,7 @@ impl Assembler {
         if let Some(found) = head(text) {
             return Some(found);
         }
-        let trimmed = text.trim_start();
+        let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
         if trimmed.len() == text.len() || trimmed.is_empty() {
             return None;
         }
@@ -312,7 +322,8 @@ impl Assembler {
 
     fn append(&mut self, text: &str, at: Span) {
         let p = self.pending.as_mut().expect("continues() checked it");
-        if !text.trim().is_empty() {
+        let blank = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if !blank.is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
             // httpd writes one physical line per entry: a continuation there is a
             // hard-wrapped paste, and the entry's words run on across the break.
             if p.record.is_format(Format::ApacheError) {
@@ -546,7 +557,8 @@ mod tests {
         assert_eq!(offset, bytes.len());
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].lines, 3);
-        assert_eq!(out[0].message, "caf\u{fffd}\n\0\0\0\nplain");
+        // A run of NULs (a copytruncate hole) is a blank line: counted, not kept.
+        assert_eq!(out[0].message, "caf\u{fffd}\nplain");
     }
 
     #[test]

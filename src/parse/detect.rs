@@ -7,6 +7,9 @@ use super::{docker, journal, text_head, Format, TEXT_ORDER};
 
 /// How many lines of a file's beginning are looked at.
 pub const SAMPLE_LINES: usize = 200;
+/// Sampling also stops once the lines so far hold this many bytes (1 MiB): a stream
+/// holds its sample in memory, and a few huge lines must not make that gigabytes.
+pub const SAMPLE_BYTES: usize = 1 << 20;
 
 /// The format whose entries start most of the sample lines; `Unknown` if none does.
 pub fn detect_format<'a>(lines: impl IntoIterator<Item = &'a str>, ctx: &TimeCtx) -> Format {

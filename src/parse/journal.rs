@@ -21,6 +21,9 @@ const KEPT: [(&str, &str); 7] = [
     ("_COMM", "comm"),
 ];
 
+/// 9999-12-31T23:59:59.999999Z in microseconds since the epoch.
+const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
 /// One entry: its envelope (time from `__REALTIME_TIMESTAMP`, payload `MESSAGE`) and level.
 pub fn json_entry(line: &str) -> Option<(Envelope<'static>, Option<Level>)> {
     if !line.starts_with('{') || !line.contains("\"__REALTIME_TIMESTAMP\"") {
@@ -28,9 +31,11 @@ pub fn json_entry(line: &str) -> Option<(Envelope<'static>, Option<Level>)> {
     }
     let obj: Map<String, Value> = serde_json::from_str(line).ok()?;
     let micros: i64 = text(obj.get("__REALTIME_TIMESTAMP")?)?.parse().ok()?;
-    let time = Utc
-        .timestamp_micros(micros)
-        .single()
+    // Years 1970..=9999 only, like every other format's stamps: a forged value near
+    // chrono's limits would overflow the window arithmetic later.
+    let time = Some(micros)
+        .filter(|m| (0..=MAX_MICROS).contains(m))
+        .and_then(|m| Utc.timestamp_micros(m).single())
         .map(|t| Stamp::new(t, 6, true));
     let level = obj
         .get("PRIORITY")
@@ -121,6 +126,11 @@ mod tests {
         let line = r#"{"__REALTIME_TIMESTAMP":"1795514401000000","MESSAGE":null}"#;
         assert_eq!(json_entry(line).unwrap().0.payload, "");
         assert!(json_entry(r#"{"__REALTIME_TIMESTAMP":"x"}"#).is_none());
+        // Past year 9999 the entry is kept without a time.
+        let line = r#"{"__REALTIME_TIMESTAMP":"8210266876799999999","MESSAGE":"x"}"#;
+        assert!(json_entry(line).unwrap().0.time.is_none());
+        let line = r#"{"__REALTIME_TIMESTAMP":"253402300799999999","MESSAGE":"x"}"#;
+        assert!(json_entry(line).unwrap().0.time.is_some());
         assert!(json_entry(r#"{"log":"x"}"#).is_none());
     }
 

@@ -22,7 +22,7 @@ pub mod time;
 use std::fmt;
 use std::str::FromStr;
 
-pub use assemble::Assembler;
+pub use assemble::{Assembler, MAX_CONTINUATION_LINES};
 pub use detect::detect_format;
 pub use record::{field, Fields, Level, Record, Stamp};
 pub use time::{TimeCtx, Zone};

@@ -121,9 +121,18 @@ pub fn context_fields(message: &str, fields: &mut Fields) {
             let Some(body) = after.strip_prefix('"') else {
                 continue;
             };
-            // The value ends at the quote that precedes the next key (or the end).
-            let end = next_key(body).map_or(body.len(), |i| i.saturating_sub(1));
-            (body[..end].trim_end_matches('"'), prefix_len + 1 + end + 1)
+            // The value ends at the quote that precedes the next key (or the end). A
+            // value cut short (nginx truncates long entries) may lack that quote, and
+            // the byte before the key may then be inside a multi-byte character.
+            let (end, quote) = match next_key(body) {
+                Some(i) if i > 0 && body.as_bytes()[i - 1] == b'"' => (i - 1, 1),
+                Some(i) => (i, 0),
+                None => (body.len(), 0),
+            };
+            (
+                body[..end].trim_end_matches('"'),
+                prefix_len + 1 + end + quote,
+            )
         } else {
             let end = next_key(after).unwrap_or(after.len());
             (&after[..end], prefix_len + end)
@@ -213,6 +222,15 @@ mod tests {
         assert!(head("2026/11/24 10:00:01 [error] x#1: x", &ctx()).is_none());
         assert!(head("Stack trace:", &ctx()).is_none());
         assert!(head("", &ctx()).is_none());
+    }
+
+    #[test]
+    fn unquoted_value_before_a_key_after_a_multibyte_character() {
+        // Found by fuzzing: the byte before `, host: ` was inside `\u{fffd}`.
+        let line = "2026/11/24 10:00:01 [error] 1#1: *2 x, client: 1, request: \"GET / HTTP/2.0\u{fffd}, host: \"example.com\"";
+        let h = head(line, &ctx()).unwrap();
+        assert_eq!(field(&h.fields, "request"), Some("GET / HTTP/2.0\u{fffd}"));
+        assert_eq!(field(&h.fields, "host"), Some("example.com"));
     }
 
     #[test]

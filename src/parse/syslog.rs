@@ -111,8 +111,9 @@ fn rfc5424(line: &str, at: usize, rest: &[u8], pri: Option<u8>) -> Option<Head> 
     }
     // Structured data: `-` or one or more `[…]` blocks.
     let sd = line.get(i..).unwrap_or("");
-    if sd.starts_with('-') {
-        i += 2;
+    if let Some(rest) = sd.strip_prefix('-') {
+        // `- MSG`; a damaged line may put any character (a multi-byte one too) after `-`.
+        i += 1 + usize::from(rest.starts_with(' '));
     } else if sd.starts_with('[') {
         i += sd.find("] ").map_or(sd.len(), |e| e + 2);
     }
@@ -172,6 +173,18 @@ mod tests {
         assert_eq!(field(&h.fields, "tag"), Some("nginx"));
         let line = r#"<165>1 2026-11-24T10:00:01Z web1 app - ID47 [exampleSDID@32473 iut="3"] msg"#;
         assert_eq!(&line[head(line, &ctx()).unwrap().message_at..], "msg");
+    }
+
+    #[test]
+    fn rfc5424_without_a_space_after_the_nil_structured_data() {
+        // Once a panic: the message offset landed inside `é`.
+        let line = "<11>1 2026-11-24T10:00:01Z web1 nginx 811 - -\u{e9} boom";
+        assert_eq!(
+            &line[head(line, &ctx()).unwrap().message_at..],
+            "\u{e9} boom"
+        );
+        let line = "<11>1 2026-11-24T10:00:01Z web1 nginx 811 - -";
+        assert_eq!(&line[head(line, &ctx()).unwrap().message_at..], "");
     }
 
     #[test]

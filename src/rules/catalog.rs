@@ -137,7 +137,7 @@ enum RawStatus {
 
 /// Parses and validates one rule file.
 pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
-    let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let line_of = |span: Range<usize>| line_at(text.as_bytes(), span.start);
     let err = |span: Range<usize>, msg: String| Error::Rule {
         file: name.to_string(),
         line: line_of(span),
@@ -253,6 +253,11 @@ pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
     Ok(rules)
 }
 
+/// The 1-based line of byte `at` (bytes, not chars: a span may point anywhere).
+fn line_at(bytes: &[u8], at: usize) -> usize {
+    memchr::memchr_iter(b'\n', &bytes[..at.min(bytes.len())]).count() + 1
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -283,9 +288,14 @@ pub fn with_user_rules(dir: &Path) -> Result<Vec<Rule>, Error> {
     let mut user = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
             path: name.clone(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Rule {
+            file: name.clone(),
+            line: line_at(e.as_bytes(), e.utf8_error().valid_up_to()),
+            msg: "not UTF-8 text (a rule file is TOML)".into(),
         })?;
         user.extend(load_file(&name, &text)?);
     }
@@ -348,5 +358,18 @@ samples = ["2026/11/24 10:00:01 [error] 1#1: *1 connect() failed (111: Connectio
         assert!(error_of(&no_samples).contains("needs at least one sample"));
         let e = error_of(&GOOD.replace("formats", "status = \"maybe\"\nformats"));
         assert!(e.contains("status must be"), "{e}");
+    }
+
+    #[test]
+    fn a_rule_file_that_is_not_utf8_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = GOOD.as_bytes().to_vec();
+        bytes.extend_from_slice(b"# caf\xe9\n");
+        std::fs::write(dir.path().join("latin1.toml"), bytes).unwrap();
+        let e = with_user_rules(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("latin1.toml:8: not UTF-8 text (a rule file is TOML)"),
+            "{e}"
+        );
     }
 }

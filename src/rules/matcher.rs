@@ -20,10 +20,16 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// The matcher of rules known to compile together (the built-in catalog).
     pub fn new(rules: Vec<Rule>) -> Matcher {
-        let set = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))
-            .expect("every rule regex compiled alone, so the set compiles");
-        Matcher { rules, set }
+        Matcher::try_new(rules).expect("the built-in rules compile as one set")
+    }
+
+    /// The matcher of any rules: regexes that each compile alone can still be too
+    /// large together for the set's size limit, so this can fail.
+    pub fn try_new(rules: Vec<Rule>) -> Result<Matcher, regex::Error> {
+        let set = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))?;
+        Ok(Matcher { rules, set })
     }
 
     pub fn rules(&self) -> &[Rule] {
