@@ -14,10 +14,7 @@ use logscan::config::Config;
 use logscan::correlate::{correlate, promote_unrecovered_stops, ClientErrors};
 use logscan::input::{for_each_line, LineReader};
 use logscan::output::{human, ndjson};
-use logscan::parse::detect::SAMPLE_LINES;
-use logscan::parse::{
-    detect_format, Assembler, Format, Record, TimeCtx, Zone, MAX_CONTINUATION_LINES,
-};
+use logscan::parse::{Assembler, Format, Record, TimeCtx, Zone, MAX_CONTINUATION_LINES};
 use logscan::rules::catalog::{self, load_file};
 use logscan::rules::{Finding, Matcher};
 
@@ -40,18 +37,9 @@ fn split_mode(data: &[u8]) -> (Option<Format>, &[u8]) {
     }
 }
 
-/// Detection as `scan` does it: the first lines, decoded lossily, `\r` trimmed.
+/// Detection as `scan` does it.
 fn detect(bytes: &[u8]) -> Format {
-    let sample: Vec<String> = bytes
-        .split(|&b| b == b'\n')
-        .take(SAMPLE_LINES)
-        .map(|l| {
-            String::from_utf8_lossy(l)
-                .trim_end_matches('\r')
-                .to_string()
-        })
-        .collect();
-    detect_format(sample.iter().map(String::as_str), &ctx())
+    logscan::scan::detect_in_slice(bytes, &ctx())
 }
 
 /// The mmap path: lines borrowed from one slice.

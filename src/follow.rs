@@ -20,10 +20,9 @@ use crate::input::{discover, expand_paths, for_each_line, Source};
 use crate::output::sanitize::for_terminal;
 use crate::output::style::Style;
 use crate::output::{discovered, human, ndjson};
-use crate::parse::detect::SAMPLE_LINES;
-use crate::parse::{detect_format, Assembler, Record, Stamp, TimeCtx};
+use crate::parse::{Assembler, Record, Stamp, TimeCtx};
 use crate::rules::{Finding, Matcher};
-use crate::scan::{client_error, FileSummary};
+use crate::scan::{client_error, detect_in_slice, FileSummary};
 
 /// An entry whose text says more lines belong to it is closed after this long anyway.
 const ENTRY_IDLE: Duration = Duration::from_secs(1);
@@ -236,18 +235,9 @@ fn feed<W: Write>(
     stream.last_input = Instant::now();
     if stream.asm.is_none() {
         let ctx = TimeCtx::new(config.zone, Some(Utc::now()));
-        let format = config.format.unwrap_or_else(|| {
-            let sample: Vec<String> = bytes
-                .split(|&b| b == b'\n')
-                .take(SAMPLE_LINES)
-                .map(|l| {
-                    String::from_utf8_lossy(l)
-                        .trim_end_matches('\r')
-                        .to_string()
-                })
-                .collect();
-            detect_format(sample.iter().map(String::as_str), &ctx)
-        });
+        let format = config
+            .format
+            .unwrap_or_else(|| detect_in_slice(bytes, &ctx));
         stream.summary.format = format;
         stream.asm = Some(Assembler::new(
             stream.name.clone(),

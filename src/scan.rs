@@ -339,7 +339,9 @@ fn record_start_after(bytes: &[u8], at: usize, asm: &Assembler) -> Option<usize>
     None
 }
 
-fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
+/// The format of a file from its first lines (at most [`SAMPLE_LINES`] and
+/// [`SAMPLE_BYTES`]), decoded lossily, `\r` trimmed.
+pub fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
     let mut sample = Vec::with_capacity(SAMPLE_LINES);
     let mut sampled = 0;
     for line in bytes.split(|&b| b == b'\n').take(SAMPLE_LINES) {
