@@ -322,8 +322,7 @@ impl Assembler {
 
     fn append(&mut self, text: &str, at: Span) {
         let p = self.pending.as_mut().expect("continues() checked it");
-        let blank = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-        if !blank.is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
+        if !text.trim().is_empty() && p.record.message.len() < MAX_MESSAGE_BYTES {
             // httpd writes one physical line per entry: a continuation there is a
             // hard-wrapped paste, and the entry's words run on across the break.
             if p.record.is_format(Format::ApacheError) {
