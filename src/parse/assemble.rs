@@ -556,8 +556,7 @@ mod tests {
         assert_eq!(offset, bytes.len());
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].lines, 3);
-        // A run of NULs (a copytruncate hole) is a blank line: counted, not kept.
-        assert_eq!(out[0].message, "caf\u{fffd}\nplain");
+        assert_eq!(out[0].message, "caf\u{fffd}\n\0\0\0\nplain");
     }
 
     #[test]
