@@ -450,3 +450,33 @@ fn every_bad_fixture_is_read_whole_and_keeps_its_evidence() {
         serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(first["format"], "nginx-error");
 }
+
+#[test]
+fn a_file_truncated_while_it_is_scanned_is_reported_not_fatal() {
+    // Without the SIGBUS guard this kills the test binary: the sink truncates the
+    // mapped file after the first record, and the scan reads on into the lost pages.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("error.log");
+    let line = "2026/11/24 10:00:00 [error] 811#811: *1 open() \"/x\" failed (2: No such file or directory), client: 203.0.113.9, padding padding padding padding padding padding";
+    let body: String = (0..2000).map(|_| format!("{line}\n")).collect();
+    std::fs::write(&path, &body).unwrap();
+    let cli = <logscan::cli::Cli as clap::Parser>::parse_from(["logscan", "--tz", "UTC"]);
+    let config = logscan::config::Config::from_cli(cli).unwrap();
+    let matcher = logscan::rules::Matcher::new(logscan::rules::catalog::builtin());
+    let input = logscan::input::Input::file(path.clone());
+    let mut records = 0;
+    let scanned = logscan::scan::scan(&input, &config, &matcher, None, &mut |_| {
+        records += 1;
+        if records == 1 {
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(10).unwrap();
+        }
+    });
+    let e = scanned.error.expect("the shrink is reported");
+    assert_eq!(e.path(), path.display().to_string());
+    assert!(e.to_string().contains("shrank while it was read"), "{e}");
+    assert!(
+        records < 2000,
+        "the lost part is not read as the file's lines"
+    );
+}
