@@ -465,13 +465,14 @@ fn a_file_truncated_while_it_is_scanned_is_reported_not_fatal() {
     let matcher = logscan::rules::Matcher::new(logscan::rules::catalog::builtin());
     let input = logscan::input::Input::file(path.clone());
     let mut records = 0;
-    let scanned = logscan::scan::scan(&input, &config, &matcher, None, &mut |_| {
+    let mut sink = |_| {
         records += 1;
         if records == 1 {
             let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
             f.set_len(10).unwrap();
         }
-    });
+    };
+    let scanned = logscan::scan::scan(&input, &config, &matcher, None, Some(&mut sink));
     let e = scanned.error.expect("the shrink is reported");
     assert_eq!(e.path(), path.display().to_string());
     assert!(e.to_string().contains("shrank while it was read"), "{e}");
