@@ -65,6 +65,11 @@ struct Sink<'a, W: Write> {
     next_incident: usize,
     worst: Option<u16>,
     counts: ndjson::Counts,
+    /// Human output on a terminal: a status line is kept at the bottom.
+    live: bool,
+    status_shown: bool,
+    /// The open incident last announced: (start, root cause, status).
+    announced: Option<(Stamp, crate::rules::Cause, u16)>,
 }
 
 impl<W: Write> Sink<'_, W> {
@@ -77,6 +82,7 @@ impl<W: Write> Sink<'_, W> {
         }
         self.client_errors.extend(client_error(&r));
         if self.config.records {
+            self.clear_status()?;
             if self.config.json {
                 ndjson::write_record(&mut self.out, &r)?;
             } else {
@@ -102,7 +108,39 @@ impl<W: Write> Sink<'_, W> {
         Ok(())
     }
 
+    /// Removes the status line before anything else is written below it.
+    fn clear_status(&mut self) -> io::Result<()> {
+        if self.status_shown {
+            self.out.write_all(b"\r\x1b[2K")?;
+            self.status_shown = false;
+        }
+        Ok(())
+    }
+
+    /// The live status line at the bottom of a terminal: what is followed and found.
+    fn show_status(&mut self, files: usize) -> io::Result<()> {
+        if !self.live {
+            return Ok(());
+        }
+        self.clear_status()?;
+        let open = match self.announced {
+            Some((start, cause, status)) => format!(
+                " · open: {cause} → {status} since {}",
+                start.utc.format("%H:%M:%S")
+            ),
+            None => String::new(),
+        };
+        let line = format!(
+            "following {files} file(s) · {} findings · {} incidents{open} · Ctrl-C ends",
+            self.counts.findings, self.counts.incidents
+        );
+        write!(self.out, "{}", self.style.dim(&line))?;
+        self.status_shown = true;
+        Ok(())
+    }
+
     fn write_finding_line(&mut self, f: &Finding) -> io::Result<()> {
+        self.clear_status()?;
         let time = f.time.map_or_else(
             || "--:--:--".into(),
             |t| t.utc.format("%H:%M:%S").to_string(),
@@ -129,7 +167,14 @@ impl<W: Write> Sink<'_, W> {
         let mut closed_until = None;
         for mut incident in incidents {
             if !last && incident.end.utc + self.config.window > now {
+                self.announce_open(&incident)?;
                 break;
+            }
+            if self
+                .announced
+                .is_some_and(|(start, _, _)| start == incident.start)
+            {
+                self.announced = None;
             }
             self.next_incident += 1;
             incident.id = self.next_incident;
@@ -149,7 +194,36 @@ impl<W: Write> Sink<'_, W> {
         Ok(())
     }
 
+    /// Human output: a line when an incident opens, and again when its root cause or
+    /// status changes; the full block follows when it closes.
+    fn announce_open(&mut self, incident: &Incident) -> io::Result<()> {
+        if self.config.json {
+            return Ok(());
+        }
+        let now = (incident.start, incident.cause, incident.status);
+        let same_incident = self
+            .announced
+            .is_some_and(|(start, _, _)| start == incident.start);
+        if self.announced == Some(now) {
+            return Ok(());
+        }
+        self.clear_status()?;
+        let verb = if same_incident { "now" } else { "opened" };
+        writeln!(
+            self.out,
+            "{} incident {verb}: since {} UTC, root cause {}, clients get {} ({} findings so far)",
+            self.style.red("▶"),
+            incident.start.utc.format("%H:%M:%S"),
+            incident.cause,
+            incident.status,
+            incident.findings
+        )?;
+        self.announced = Some(now);
+        Ok(())
+    }
+
     fn write_incident(&mut self, incident: &Incident) -> io::Result<()> {
+        self.clear_status()?;
         if self.config.json {
             ndjson::write_incident(&mut self.out, incident)
         } else {
@@ -319,6 +393,9 @@ pub fn run(config: &Config, matcher: &Matcher, poll: bool) -> io::Result<Outcome
         next_incident: 0,
         worst: None,
         counts: ndjson::Counts::default(),
+        live: !config.json && std::io::IsTerminal::is_terminal(&io::stdout()),
+        status_shown: false,
+        announced: None,
     };
     let mut errors: VecDeque<(String, String)> = VecDeque::new();
     let mut first_round = true;
@@ -379,8 +456,10 @@ pub fn run(config: &Config, matcher: &Matcher, poll: bool) -> io::Result<Outcome
         }
         close_idle_entries(&mut streams, &mut sink, false)?;
         sink.close_incidents(false)?;
+        sink.show_status(streams.len())?;
         sink.out.flush()?;
     }
+    sink.clear_status()?;
     // Exit: what is still open is emitted, then the summary.
     let mut events = Vec::new();
     tailer.flush_partials(&mut |ev| events.push(ev));
