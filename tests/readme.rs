@@ -23,7 +23,7 @@ fn block_after<'a>(text: &'a str, opening: &str) -> &'a str {
 fn opens_with_the_two_setup_commands() {
     let text = readme();
     assert!(
-        text.starts_with("# logscan\n\n```sh\ncargo run --release -- --tz UTC testdata/\ncargo test --release\n```\n"),
+        text.starts_with("# logscan\n\n```sh\ncargo run --release -- --root testdata/hosts/web1\ncargo test --release\n```\n"),
         "README must open with the two set-up commands"
     );
 }
