@@ -26,7 +26,7 @@ fn impact_count(members: &[&Finding], cause: Cause) -> usize {
 }
 
 /// `1 request`, `3 requests`.
-fn plural(n: usize, word: &str) -> String {
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {

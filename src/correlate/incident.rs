@@ -177,14 +177,7 @@ fn access_incident(burst: &[&ClientError]) -> Incident {
         }
     }
     let (start, end) = (first.time, last.time);
-    let minutes = ((end.utc.timestamp() / 60) - (start.utc.timestamp() / 60) + 1) as usize;
-    let per_bucket = minutes.div_ceil(60).max(1);
-    let mut per_minute = vec![0u32; minutes.div_ceil(per_bucket)];
-    for e in burst {
-        per_minute
-            [((e.time.utc.timestamp() / 60 - start.utc.timestamp() / 60) as usize) / per_bucket] +=
-            1;
-    }
+    let per_minute = per_minute(burst.iter().map(|e| e.time));
     let (explanation, next_steps) = super::explain::access_only(burst.len(), status, start, end);
     Incident {
         id: 0,
@@ -257,7 +250,7 @@ fn build(
         files,
         evidence: pick_evidence(root, members),
         failed_requests: failed.len(),
-        per_minute: per_minute(members),
+        per_minute: per_minute(members.iter().filter_map(|f| f.time)),
         explanation,
         next_steps,
     }
@@ -287,12 +280,9 @@ fn pick_evidence(root: &Finding, members: &[&Finding]) -> Vec<Finding> {
     picked.into_iter().cloned().collect()
 }
 
-fn per_minute(members: &[&Finding]) -> Vec<u32> {
-    let times: Vec<i64> = members
-        .iter()
-        .filter_map(|f| f.time)
-        .map(|t| t.utc.timestamp() / 60)
-        .collect();
+/// How many of `times` fall in each minute from the first to the last.
+fn per_minute(times: impl Iterator<Item = Stamp>) -> Vec<u32> {
+    let times: Vec<i64> = times.map(|t| t.utc.timestamp() / 60).collect();
     let (Some(&first), Some(&last)) = (times.iter().min(), times.iter().max()) else {
         return Vec::new();
     };

@@ -3,6 +3,7 @@
 //! the Cloudflare view and an explanation built from its evidence (`explain.rs`).
 
 mod explain;
+pub use explain::plural;
 mod incident;
 pub(crate) mod lifecycle;
 mod root_cause;

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::human::display_path;
 use super::sanitize::for_terminal;
 use crate::app::Report;
-use crate::correlate::Incident;
+use crate::correlate::{plural, Incident};
 use crate::rules::{Cause, Finding};
 use crate::scan::FileSummary;
 
@@ -108,14 +108,6 @@ fn span_text(d: Duration) -> String {
         (0, 0, s) => format!("{s}s"),
         (0, m, s) => format!("{m}m{s:02}s"),
         (h, m, _) => format!("{h}h{m:02}m"),
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

@@ -11,7 +11,7 @@ use super::sanitize::{cut, for_display, for_terminal};
 use super::style::Style;
 use crate::app::Report;
 use crate::config::Config;
-use crate::correlate::Incident;
+use crate::correlate::{plural, Incident};
 use crate::parse::{Level, Record, Stamp};
 use crate::rules::Finding;
 use crate::scan::FileSummary;
@@ -136,15 +136,6 @@ fn verdict(report: &Report, style: &Style) -> String {
                 worst.cause
             ))
         }
-    }
-}
-
-/// `1 line`, `3 lines`.
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
