@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::correlate::ClientErrors;
 use crate::error::Error;
-use crate::input::{self, for_each_line, Input, LineReader, Opened};
+use crate::input::{self, for_each_line, for_each_line_at, Input, LineReader, Opened};
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
-use crate::rules::{Finding, Matcher};
+use crate::rules::{Finding, Matcher, Prefilter};
 
 /// What one input held, for the `summary` object.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +109,18 @@ impl Part {
             }
             self.findings.push(f);
         }
+    }
+}
+
+impl Part {
+    /// Counts a one-line entry the fast path did not read: no rule can match it.
+    fn take_quick(&mut self, time: Stamp) {
+        let s = &mut self.summary;
+        s.records += 1;
+        s.lines += 1;
+        s.first = Some(s.first.map_or(time, |f| f.min(time)));
+        s.last = Some(s.last.map_or(time, |l| l.max(time)));
+        self.last_time = Some(time);
     }
 }
 
@@ -213,7 +225,10 @@ pub fn scan(
             let asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
             let parts = match sink {
                 Some(sink) => vec![read_part(bytes, asm, config, matcher, Some(sink))],
-                None => read_chunks(bytes, &asm, config, matcher, CHUNK_BYTES),
+                None => {
+                    let prefilter = fast_path(bytes, &asm, matcher);
+                    read_chunks(bytes, &asm, config, matcher, prefilter.as_ref(), CHUNK_BYTES)
+                }
             };
             (format, parts, mapped.shrank(&input.name))
         }
@@ -241,6 +256,30 @@ pub fn scan(
     }
 }
 
+/// Inputs smaller than this are read in full: building a prefilter would cost more
+/// than it saves.
+const FAST_PATH_BYTES: usize = 4 << 20;
+
+/// How much of an input is sampled to choose the prefilter's strings: a few pieces
+/// spread over it.
+const SAMPLE_PIECES: usize = 4;
+const SAMPLE_PIECE_BYTES: usize = 256 << 10;
+
+/// The prefilter for a large input whose format has a fast reading, or `None`.
+fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilter> {
+    if bytes.len() < FAST_PATH_BYTES || !asm.has_quick_head() {
+        return None;
+    }
+    let mut sample = Vec::with_capacity(SAMPLE_PIECES * SAMPLE_PIECE_BYTES);
+    for i in 0..SAMPLE_PIECES {
+        let at = bytes.len() / SAMPLE_PIECES * i;
+        sample.extend_from_slice(&bytes[at..(at + SAMPLE_PIECE_BYTES).min(bytes.len())]);
+    }
+    let prefilter = Prefilter::new(matcher, asm.format(), &sample);
+    // A prefilter that passes every line saves nothing.
+    prefilter.len().map(|_| prefilter)
+}
+
 /// Reads a run of lines as one part.
 fn read_part(
     bytes: &[u8],
@@ -263,6 +302,67 @@ fn read_part(
     part
 }
 
+/// A head line the fast path skipped: read it after all if the next line continues it.
+struct Skipped {
+    range: std::ops::Range<usize>,
+    at: (u64, u64),
+    consumed: u64,
+    time: Stamp,
+}
+
+/// Reads a run of lines as one part, like [`read_part`], but only the lines the
+/// prefilter marks (and the entries they belong to) are parsed and matched; the one-line
+/// entries between them are only counted. The records and findings are the same.
+fn read_part_fast(
+    bytes: &[u8],
+    mut asm: Assembler,
+    config: &Config,
+    matcher: &Matcher,
+    prefilter: &Prefilter,
+) -> Part {
+    let mut part = Part::new(asm.file());
+    let mut skipped: Option<Skipped> = None;
+    let mut next_hit = 0;
+    for_each_line_at(bytes, |start, line, consumed| {
+        // The whole line, past a cap on its length and with its newline.
+        let end = start + consumed as usize;
+        if next_hit < start {
+            next_hit = prefilter.next_hit(bytes, start);
+        }
+        let quick = if next_hit < end {
+            None
+        } else {
+            asm.quick_head(line)
+        };
+        match quick {
+            Some(time) => {
+                if let Some(s) = skipped.take() {
+                    part.take_quick(s.time);
+                }
+                let at = asm.skip_head(consumed, &mut |r| part.take(&r, config, matcher));
+                skipped = Some(Skipped {
+                    range: start..start + line.len(),
+                    at,
+                    consumed,
+                    time,
+                });
+            }
+            None => {
+                let mut emit = |r: Record| part.take(&r, config, matcher);
+                if let Some(s) = skipped.take() {
+                    asm.replay(&bytes[s.range], s.at, s.consumed, &mut emit);
+                }
+                asm.push(line, consumed, &mut emit);
+            }
+        }
+    });
+    if let Some(s) = skipped {
+        part.take_quick(s.time);
+    }
+    asm.finish(&mut |r: Record| part.take(&r, config, matcher));
+    part
+}
+
 /// Cuts a mapped file into chunks at lines that begin a record, and reads them in
 /// parallel. The cuts depend only on the bytes, never on the thread count, so the
 /// result is the same for every `-j`.
@@ -271,6 +371,7 @@ fn read_chunks(
     asm: &Assembler,
     config: &Config,
     matcher: &Matcher,
+    prefilter: Option<&Prefilter>,
     chunk_bytes: usize,
 ) -> Vec<Part> {
     use rayon::prelude::*;
@@ -298,7 +399,10 @@ fn read_chunks(
         .map(|(&(a, b), line)| (a, b, asm.clone().starting_at(line, a as u64)))
         .collect();
     jobs.into_par_iter()
-        .map(|(a, b, chunk_asm)| read_part(&bytes[a..b], chunk_asm, config, matcher, None))
+        .map(|(a, b, chunk_asm)| match prefilter {
+            Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p),
+            None => read_part(&bytes[a..b], chunk_asm, config, matcher, None),
+        })
         .collect()
 }
 
@@ -501,7 +605,7 @@ mod tests {
         );
         assert!(whole.1.len() > 100);
         for size in [1, 100, 333, 1000, 4096] {
-            let parts = read_chunks(bytes, &asm, &config, &matcher, size);
+            let parts = read_chunks(bytes, &asm, &config, &matcher, None, size);
             assert!(
                 size > 1000 || parts.len() > 5,
                 "size {size}: {} parts",
@@ -511,5 +615,65 @@ mod tests {
             assert_eq!(chunked.0, whole.0, "summary, chunk size {size}");
             assert_eq!(chunked.1, whole.1, "findings, chunk size {size}");
         }
+        let prefilter = Prefilter::new(&matcher, Format::NginxError, bytes);
+        assert!(prefilter.len().is_some());
+        for size in [1, 333, 4096, 1 << 20] {
+            let parts = read_chunks(bytes, &asm, &config, &matcher, Some(&prefilter), size);
+            let fast = merge(parts, &config, Format::NginxError);
+            assert_eq!(fast.0, whole.0, "summary, fast path, chunk size {size}");
+            assert_eq!(fast.1, whole.1, "findings, fast path, chunk size {size}");
+        }
+    }
+
+    /// The fast path reads every real log and every test log exactly as the full
+    /// reading does (skipped where `../shared` is absent).
+    #[test]
+    fn the_fast_path_reads_real_logs_like_the_full_reading() {
+        let config = config();
+        let matcher = Matcher::new(catalog::builtin());
+        let mut files = Vec::new();
+        for dir in ["../shared/corpus", "testdata"] {
+            let mut stack = vec![std::path::PathBuf::from(dir)];
+            while let Some(d) = stack.pop() {
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        let mut compared = 0;
+        for path in files {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let ctx = TimeCtx::new(crate::parse::Zone::Utc, None);
+            let format = detect_in_slice(&bytes, &ctx);
+            let asm = Assembler::new(path.display().to_string().into(), format, false, ctx);
+            if !asm.has_quick_head() {
+                continue;
+            }
+            compared += 1;
+            let whole = merge(
+                vec![read_part(&bytes, asm.clone(), &config, &matcher, None)],
+                &config,
+                format,
+            );
+            // The file itself as the sample, and no sample: different strings.
+            for sample in [&bytes[..], b""] {
+                let prefilter = Prefilter::new(&matcher, format, sample);
+                let parts = read_chunks(&bytes, &asm, &config, &matcher, Some(&prefilter), 4096);
+                let fast = merge(parts, &config, format);
+                assert_eq!(fast.0, whole.0, "{}: summary", path.display());
+                assert_eq!(fast.1, whole.1, "{}: findings", path.display());
+            }
+        }
+        assert!(compared > 5, "only {compared} files have a fast reading");
     }
 }

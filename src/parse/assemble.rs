@@ -151,6 +151,49 @@ impl Assembler {
         self.flush(sink);
     }
 
+    /// The fast path's test: the time of a line that [`Assembler::push`] would read as
+    /// the dated head of a primary-format entry (so it ends the open entry whatever
+    /// that is), read without building the record. `None` means "push it": the line may
+    /// be anything else. Only the busiest formats have such a reading.
+    pub fn quick_head(&self, raw: &[u8]) -> Option<super::Stamp> {
+        match self.primary {
+            Format::NginxError => nginx::quick_head(raw, &self.ctx),
+            _ => None,
+        }
+    }
+
+    /// Whether [`Assembler::quick_head`] can read any line.
+    pub fn has_quick_head(&self) -> bool {
+        self.primary == Format::NginxError
+    }
+
+    /// The fast path: a line [`Assembler::quick_head`] read is taken as a one-line entry
+    /// of its own, which the caller counts and may later [`Assembler::replay`]. Emits
+    /// the entry it ends; returns its line number and offset.
+    pub fn skip_head(&mut self, consumed: u64, sink: &mut impl FnMut(Record)) -> (u64, u64) {
+        self.flush(sink);
+        let at = (self.next_line, self.offset);
+        self.next_line += 1;
+        self.offset += consumed;
+        at
+    }
+
+    /// Reads a skipped head line after all, because the lines after it continue it or
+    /// it must be matched: exactly as [`Assembler::push`] would have read it in its place.
+    pub fn replay(
+        &mut self,
+        raw: &[u8],
+        (line_no, offset): (u64, u64),
+        consumed: u64,
+        sink: &mut impl FnMut(Record),
+    ) {
+        let resume = (self.next_line, self.offset);
+        self.next_line = line_no;
+        self.offset = offset;
+        self.push(raw, consumed, sink);
+        debug_assert_eq!((self.next_line, self.offset), resume);
+    }
+
     /// Follow mode: emits the open entry unless its own text says more lines belong
     /// to it (an nginx FastCGI message whose closing quote has not come, an uncaught
     /// exception before its `thrown in` line, a docker partial message).

@@ -62,6 +62,23 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     })
 }
 
+/// The fast path's reading of a line: its time when [`head`] would read it as a dated
+/// entry, without the fields (no allocation). `None` means "read it in full": the
+/// line may still be an entry of another shape.
+pub fn quick_head(b: &[u8], ctx: &TimeCtx) -> Option<super::Stamp> {
+    let naive = date_time(b)?;
+    let rest = b.get(20..)?.strip_prefix(b"[")?;
+    let end = rest.iter().take(7).position(|&c| c == b']')?;
+    const LEVELS: [&[u8]; 8] = [
+        b"emerg", b"alert", b"crit", b"error", b"warn", b"notice", b"info", b"debug",
+    ];
+    if !LEVELS.contains(&&rest[..end]) || rest.get(end + 1) != Some(&b' ') {
+        return None;
+    }
+    pid_tid(b, 20 + end + 3)?;
+    Some(ctx.local(naive, 0))
+}
+
 /// `YYYY/MM/DD HH:MM:SS ` at the start.
 fn date_time(b: &[u8]) -> Option<chrono::NaiveDateTime> {
     if b.len() < 20 || b[4] != b'/' || b[7] != b'/' || b[10] != b' ' || b[19] != b' ' {
@@ -143,11 +160,18 @@ pub fn context_fields(message: &str, fields: &mut Fields) {
 }
 
 /// Offset of the next `, key: ` of the context list in `s`.
+/// Where the first `, key: ` of a context key begins.
 fn next_key(s: &str) -> Option<usize> {
-    CONTEXT
-        .iter()
-        .filter_map(|(k, _)| s.find(&format!(", {k}: ")))
-        .min()
+    let b = s.as_bytes();
+    memchr::memchr_iter(b',', b).find(|&i| {
+        let Some(rest) = b[i + 1..].strip_prefix(b" ") else {
+            return false;
+        };
+        CONTEXT.iter().any(|(k, _)| {
+            rest.strip_prefix(k.as_bytes())
+                .is_some_and(|r| r.starts_with(b": "))
+        })
+    })
 }
 
 #[cfg(test)]

@@ -89,8 +89,9 @@ pub struct TimeCtx {
     /// the file's mtime, or when the other logs end; `None` means "now".
     pub reference: Option<NaiveDateTime>,
     pub ahead: Duration,
-    /// The last zone-less stamp read, to place a repeated wall-clock hour.
-    last_local: std::cell::Cell<Option<DateTime<Utc>>>,
+    /// The last zone-less stamp read (wall clock and UTC), to place a repeated
+    /// wall-clock hour; a run of lines in the same second converts once.
+    last_local: std::cell::Cell<Option<(NaiveDateTime, DateTime<Utc>)>>,
 }
 
 impl Default for TimeCtx {
@@ -131,8 +132,16 @@ impl TimeCtx {
 
     /// A zone-less stamp, read in `--tz`.
     pub fn local(&self, naive: NaiveDateTime, frac_digits: u8) -> Stamp {
-        let utc = self.zone.to_utc_after(naive, self.last_local.get());
-        self.last_local.set(Some(utc));
+        let last = self.last_local.get();
+        let utc = match last {
+            // The same wall time again reads the same: `to_utc_after` is idempotent.
+            Some((n, utc)) if n == naive => utc,
+            _ => {
+                let utc = self.zone.to_utc_after(naive, last.map(|(_, u)| u));
+                self.last_local.set(Some((naive, utc)));
+                utc
+            }
+        };
         Stamp::new(utc, frac_digits, false)
     }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use regex::RegexSet;
 
 use super::catalog::Rule;
+use super::literals::Need;
 use super::Finding;
 use crate::error::Error;
 use crate::parse::{detect_format, Assembler, Record, TimeCtx};
@@ -17,6 +18,8 @@ use crate::parse::{detect_format, Assembler, Record, TimeCtx};
 pub struct Matcher {
     rules: Vec<Rule>,
     set: RegexSet,
+    /// What each rule's matches contain, for the prefilter.
+    needs: Vec<Option<Need>>,
 }
 
 impl Matcher {
@@ -29,11 +32,17 @@ impl Matcher {
     /// large together for the set's size limit, so this can fail.
     pub fn try_new(rules: Vec<Rule>) -> Result<Matcher, regex::Error> {
         let set = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))?;
-        Ok(Matcher { rules, set })
+        let needs = rules.iter().map(|r| Need::of(r.regex.as_str())).collect();
+        Ok(Matcher { rules, set, needs })
     }
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// What each rule's matches must contain, in rule order.
+    pub fn needs(&self) -> &[Option<Need>] {
+        &self.needs
     }
 
     /// The rule that explains this record, if any: of the rules that match, the one

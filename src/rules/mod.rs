@@ -3,13 +3,16 @@
 
 pub mod catalog;
 pub mod cause;
+pub mod literals;
 pub mod matcher;
+pub mod prefilter;
 
 use std::sync::Arc;
 
 pub use catalog::{Lifecycle, Rule};
 pub use cause::{Cause, Family};
 pub use matcher::Matcher;
+pub use prefilter::Prefilter;
 
 use crate::parse::{Fields, Format, Level, Stamp};
 

@@ -1,0 +1,290 @@
+//! The prefilter: one SIMD multi-literal search (aho-corasick's Teddy where it fits)
+//! over the raw bytes of an input, for strings that any rule match must contain.
+//! Lines without a hit cannot make a finding, so the fast path counts them instead
+//! of parsing them.
+//!
+//! Which strings stand for a rule is chosen per input: of the sound choices a rule
+//! offers ([`Need`]), the one found least often in a sample of the input wins, so
+//! text that is common in this log (`failed`, `PHP Warning:`) is not searched for
+//! when a rarer string of the same rule will do.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use super::literals::{static_cost, Need};
+use super::Matcher;
+use crate::parse::Format;
+
+/// Searches for the literals of the rules that apply to one format.
+#[derive(Clone, Debug)]
+pub struct Prefilter {
+    /// `None`: some rule names no literal, so every line is a candidate.
+    searcher: Option<AhoCorasick>,
+    strings: Vec<Vec<u8>>,
+}
+
+impl Prefilter {
+    /// The prefilter for lines read as `format` (with no inner format), its strings
+    /// chosen by how often they occur in `sample`.
+    pub fn new(matcher: &Matcher, format: Format, sample: &[u8]) -> Prefilter {
+        let needs: Vec<&Option<Need>> = matcher
+            .rules()
+            .iter()
+            .zip(matcher.needs())
+            .filter(|(r, _)| r.applies_to(format, None))
+            .map(|(_, n)| n)
+            .collect();
+        let Some(needs) = needs.into_iter().map(Option::as_ref).collect::<Option<Vec<_>>>() else {
+            return Prefilter::everything();
+        };
+        let counts = sample_counts(&needs, sample);
+        // A hit in the sample costs a parse per such line in the whole input.
+        let cost = |s: &[u8]| static_cost(s) + counts.get(s).copied().unwrap_or(0) as f64;
+        let mut strings = Vec::new();
+        for need in needs {
+            match need.resolve(&cost) {
+                Some((set, _)) => strings.extend(set),
+                None => return Prefilter::everything(),
+            }
+        }
+        let strings = merge_to_fit(minimal(strings), &counts, sample, MAX_STRINGS);
+        if strings.is_empty() {
+            return Prefilter::everything();
+        }
+        let searcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(if strings.len() > 64 {
+                Some(AhoCorasickKind::DFA)
+            } else {
+                None
+            })
+            .build(&strings)
+            .ok();
+        Prefilter { searcher, strings }
+    }
+
+    /// Every line a candidate.
+    pub fn everything() -> Prefilter {
+        Prefilter {
+            searcher: None,
+            strings: Vec::new(),
+        }
+    }
+
+    /// How many strings it searches for; `None` when every line is a candidate.
+    pub fn len(&self) -> Option<usize> {
+        self.searcher.as_ref().map(AhoCorasick::patterns_len)
+    }
+
+    /// The strings it searches for (for `--debug`-style inspection and tests).
+    pub fn strings(&self) -> &[Vec<u8>] {
+        &self.strings
+    }
+
+    /// The offset of the first hit at or after `at`, or `bytes.len()` when there is
+    /// none; `at` itself when every line is a candidate.
+    pub fn next_hit(&self, bytes: &[u8], at: usize) -> usize {
+        match &self.searcher {
+            None => at,
+            Some(ac) => ac
+                .find(aho_corasick::Input::new(bytes).span(at..bytes.len()))
+                .map_or(bytes.len(), |m| m.start()),
+        }
+    }
+
+    /// Whether `line` holds a hit.
+    pub fn is_match(&self, line: &[u8]) -> bool {
+        self.searcher.as_ref().is_none_or(|ac| ac.is_match(line))
+    }
+}
+
+/// How often each literal of the trees occurs in `sample`.
+fn sample_counts<'a>(needs: &[&'a Need], sample: &[u8]) -> HashMap<&'a [u8], u32> {
+    let mut literals = Vec::new();
+    for need in needs {
+        need.literals(&mut literals);
+    }
+    count_in(literals, sample)
+}
+
+/// How often each string occurs in `sample` (overlaps included).
+fn count_in<'a>(mut strings: Vec<&'a [u8]>, sample: &[u8]) -> HashMap<&'a [u8], u32> {
+    strings.sort_unstable();
+    strings.dedup();
+    let mut counts = HashMap::with_capacity(strings.len());
+    if sample.is_empty() || strings.is_empty() {
+        return counts;
+    }
+    let Ok(ac) = AhoCorasick::builder().build(&strings) else {
+        return counts;
+    };
+    for m in ac.find_overlapping_iter(sample) {
+        *counts.entry(strings[m.pattern().as_usize()]).or_default() += 1;
+    }
+    counts
+}
+
+/// Teddy, the SIMD searcher, takes at most this many strings; beyond it the search
+/// runs byte by byte, several times slower.
+const MAX_STRINGS: usize = 64;
+
+/// Shortest and longest common pieces considered when strings are merged.
+const MIN_PIECE: usize = 4;
+const MAX_PIECE: usize = 12;
+
+/// Fits `strings` into `limit` by searching for pieces they share instead (`SQLSTATE[`
+/// for `SQLSTATE[08006]` and `SQLSTATE[57P01]`): every string still holds a searched
+/// piece, so the filter stays sound. Greedy: each step takes the piece that adds the
+/// fewest sample hits per string saved.
+fn merge_to_fit(
+    strings: Vec<Vec<u8>>,
+    counts: &HashMap<&[u8], u32>,
+    sample: &[u8],
+    limit: usize,
+) -> Vec<Vec<u8>> {
+    if strings.len() <= limit {
+        return strings;
+    }
+    let words = strings.len().div_ceil(64);
+    let bits_of = |ids: &[usize]| {
+        let mut b = vec![0u64; words];
+        for &i in ids {
+            b[i / 64] |= 1 << (i % 64);
+        }
+        b
+    };
+    // Pieces shared by at least two strings, with the strings holding each.
+    let mut holders: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, s) in strings.iter().enumerate() {
+        for len in MIN_PIECE..s.len().min(MAX_PIECE + 1) {
+            for piece in s.windows(len) {
+                let h = holders.entry(piece).or_default();
+                if h.last() != Some(&i) {
+                    h.push(i);
+                }
+            }
+        }
+    }
+    holders.retain(|_, h| h.len() >= 2);
+    let piece_hits = count_in(holders.keys().copied().collect(), sample);
+    let hits = |s: &[u8]| {
+        f64::from(
+            counts
+                .get(s)
+                .or_else(|| piece_hits.get(s))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    let pieces: Vec<(&[u8], Vec<u64>)> = holders
+        .iter()
+        .map(|(p, h)| (*p, bits_of(h)))
+        .collect();
+    // The searched strings, each with the original strings it stands for.
+    let mut alive: Vec<(Vec<u8>, Vec<u64>)> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), bits_of(&[i])))
+        .collect();
+    let within = |a: &[u64], b: &[u64]| a.iter().zip(b).all(|(x, y)| x & !y == 0);
+    while alive.len() > limit {
+        let mut best: Option<(f64, usize, usize)> = None;
+        for (pi, (piece, bits)) in pieces.iter().enumerate() {
+            let mut saved = 0usize;
+            let mut replaced_hits = 0.0;
+            for (s, b) in &alive {
+                if within(b, bits) {
+                    saved += 1;
+                    replaced_hits += hits(s);
+                }
+            }
+            if saved < 2 {
+                continue;
+            }
+            let added = (hits(piece) - replaced_hits).max(0.0) + 1.0 / piece.len() as f64;
+            let score = added / (saved - 1) as f64;
+            if best.is_none_or(|(b, _, _)| score < b) {
+                best = Some((score, pi, saved));
+            }
+        }
+        let Some((_, pi, _)) = best else { break };
+        let (piece, bits) = &pieces[pi];
+        alive.retain(|(_, b)| !within(b, bits));
+        alive.push((piece.to_vec(), bits.clone()));
+    }
+    minimal(alive.into_iter().map(|(s, _)| s).collect())
+}
+
+/// The strings without those that contain another (finding the shorter one finds
+/// the line anyway).
+fn minimal(mut strings: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    strings.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    strings.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(strings.len());
+    for s in strings {
+        if !kept.iter().any(|k| memchr::memmem::find(&s, k).is_some()) {
+            kept.push(s);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[ignore]
+    fn explore() {
+        let matcher = Matcher::new(catalog::builtin());
+        let data = std::fs::read("/tmp/logscan-bench/nginx-100m.log").unwrap();
+        let pre = Prefilter::new(&matcher, Format::NginxError, &data[..1 << 20]);
+        let txt: Vec<String> = pre.strings().iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+        std::fs::write("/tmp/lits.txt", txt.join("\n") + "\n").unwrap();
+        let t = std::time::Instant::now();
+        let mut n = 0; let mut at = 0;
+        loop { let h = pre.next_hit(&data, at); if h >= data.len() { break; } n += 1; at = memchr::memchr(b'\n', &data[h..]).map_or(data.len(), |i| h + i + 1); }
+        println!("{} strings, {n} candidate lines, {:?}", txt.len(), t.elapsed());
+    }
+
+    use super::*;
+    use crate::rules::catalog;
+
+    #[test]
+    fn containing_strings_are_dropped() {
+        let got = minimal(vec![
+            b"upstream timed out".to_vec(),
+            b"timed out".to_vec(),
+            b"refused".to_vec(),
+        ]);
+        assert_eq!(got, [b"refused".to_vec(), b"timed out".to_vec()]);
+    }
+
+    /// Every sample of every rule that applies to a format is a candidate line.
+    #[test]
+    fn no_sample_escapes_the_prefilter() {
+        let matcher = Matcher::new(catalog::builtin());
+        for format in Format::ALL {
+            for sample in [&b""[..], b"failed failed PHP Warning: upstream"] {
+                let pre = Prefilter::new(&matcher, format, sample);
+                for rule in matcher.rules().iter().filter(|r| r.applies_to(format, None)) {
+                    for s in &rule.samples {
+                        if rule.regex.is_match(s) {
+                            assert!(pre.is_match(s.as_bytes()), "{format}: {}: {s}", rule.id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn next_hit_finds_the_first_string_after_a_position() {
+        let matcher = Matcher::new(catalog::builtin());
+        let pre = Prefilter::new(&matcher, Format::NginxError, b"");
+        let text = b"2026/11/24 10:00:00 [error] 1#1: *1 an upstream response is buffered to a temporary file\n2026/11/24 10:00:00 [error] 1#1: *2 upstream timed out (110: Connection timed out) while reading\n";
+        let second = text.iter().position(|&c| c == b'\n').unwrap() + 1;
+        let hit = pre.next_hit(text, 0);
+        assert!(hit >= second && hit < text.len(), "{hit}");
+        assert_eq!(pre.next_hit(text, text.len()), text.len());
+    }
+}
