@@ -91,6 +91,18 @@ impl Part {
 
     /// Counts a record, and keeps it as a finding if a rule explains it.
     fn take(&mut self, r: &Record, config: &Config, matcher: &Matcher) {
+        self.take_filtered(r, config, matcher, None);
+    }
+
+    /// Like [`Part::take`]; with the prefilter that chose the record, only the rules
+    /// its strings point to are tried.
+    fn take_filtered(
+        &mut self,
+        r: &Record,
+        config: &Config,
+        matcher: &Matcher,
+        prefilter: Option<&Prefilter>,
+    ) {
         self.summary.count(r);
         // Entries without a stamp of their own (bare php-fpm worker lines, dmesg uptime)
         // are placed at the time of the entry before them, and say so.
@@ -100,7 +112,8 @@ impl Part {
             return;
         }
         self.client_errors.extend(client_error(r));
-        if let Some(mut f) = matcher.find(r) {
+        let only = prefilter.and_then(|p| p.rules_for(r));
+        if let Some(mut f) = matcher.find_among(r, only.as_deref()) {
             if r.time.is_none() {
                 match time {
                     Some(t) => infer_time(&mut f, t),
@@ -118,9 +131,11 @@ impl Part {
         let s = &mut self.summary;
         s.records += 1;
         s.lines += 1;
-        s.first = Some(s.first.map_or(time, |f| f.min(time)));
-        s.last = Some(s.last.map_or(time, |l| l.max(time)));
-        self.last_time = Some(time);
+        if self.last_time != Some(time) {
+            s.first = Some(s.first.map_or(time, |f| f.min(time)));
+            s.last = Some(s.last.map_or(time, |l| l.max(time)));
+            self.last_time = Some(time);
+        }
     }
 }
 
@@ -227,7 +242,14 @@ pub fn scan(
                 Some(sink) => vec![read_part(bytes, asm, config, matcher, Some(sink))],
                 None => {
                     let prefilter = fast_path(bytes, &asm, matcher);
-                    read_chunks(bytes, &asm, config, matcher, prefilter.as_ref(), CHUNK_BYTES)
+                    read_chunks(
+                        bytes,
+                        &asm,
+                        config,
+                        matcher,
+                        prefilter.as_ref(),
+                        CHUNK_BYTES,
+                    )
                 }
             };
             (format, parts, mapped.shrank(&input.name))
@@ -277,7 +299,7 @@ fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilt
     }
     let prefilter = Prefilter::new(matcher, asm.format(), &sample);
     // A prefilter that passes every line saves nothing.
-    prefilter.len().map(|_| prefilter)
+    prefilter.string_count().map(|_| prefilter)
 }
 
 /// Reads a run of lines as one part.
@@ -339,7 +361,9 @@ fn read_part_fast(
                 if let Some(s) = skipped.take() {
                     part.take_quick(s.time);
                 }
-                let at = asm.skip_head(consumed, &mut |r| part.take(&r, config, matcher));
+                let at = asm.skip_head(consumed, &mut |r| {
+                    part.take_filtered(&r, config, matcher, Some(prefilter))
+                });
                 skipped = Some(Skipped {
                     range: start..start + line.len(),
                     at,
@@ -348,7 +372,7 @@ fn read_part_fast(
                 });
             }
             None => {
-                let mut emit = |r: Record| part.take(&r, config, matcher);
+                let mut emit = |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter));
                 if let Some(s) = skipped.take() {
                     asm.replay(&bytes[s.range], s.at, s.consumed, &mut emit);
                 }
@@ -359,7 +383,7 @@ fn read_part_fast(
     if let Some(s) = skipped {
         part.take_quick(s.time);
     }
-    asm.finish(&mut |r: Record| part.take(&r, config, matcher));
+    asm.finish(&mut |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter)));
     part
 }
 
@@ -616,7 +640,7 @@ mod tests {
             assert_eq!(chunked.1, whole.1, "findings, chunk size {size}");
         }
         let prefilter = Prefilter::new(&matcher, Format::NginxError, bytes);
-        assert!(prefilter.len().is_some());
+        assert!(prefilter.string_count().is_some());
         for size in [1, 333, 4096, 1 << 20] {
             let parts = read_chunks(bytes, &asm, &config, &matcher, Some(&prefilter), size);
             let fast = merge(parts, &config, Format::NginxError);

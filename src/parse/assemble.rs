@@ -38,6 +38,10 @@ pub struct Assembler {
     next_line: u64,
     offset: u64,
     pending: Option<Pending>,
+    /// The fast path's last stamp: its bytes and its reading. A run of lines in the
+    /// same second is read once. Cleared whenever a line is read in full, which may
+    /// move the clock the stamp was read against.
+    quick_stamp: Option<([u8; nginx::STAMP_LEN], super::Stamp)>,
 }
 
 impl Assembler {
@@ -51,6 +55,7 @@ impl Assembler {
             next_line: 1,
             offset: 0,
             pending: None,
+            quick_stamp: None,
         }
     }
 
@@ -90,6 +95,7 @@ impl Assembler {
 
     /// One physical line, without its `\n`; `consumed` counts the bytes it took, terminator included.
     pub fn push(&mut self, raw: &[u8], consumed: u64, sink: &mut impl FnMut(Record)) {
+        self.quick_stamp = None;
         let line_no = self.next_line;
         let offset = self.offset;
         self.next_line += 1;
@@ -155,11 +161,19 @@ impl Assembler {
     /// the dated head of a primary-format entry (so it ends the open entry whatever
     /// that is), read without building the record. `None` means "push it": the line may
     /// be anything else. Only the busiest formats have such a reading.
-    pub fn quick_head(&self, raw: &[u8]) -> Option<super::Stamp> {
-        match self.primary {
-            Format::NginxError => nginx::quick_head(raw, &self.ctx),
-            _ => None,
+    pub fn quick_head(&mut self, raw: &[u8]) -> Option<super::Stamp> {
+        if self.primary != Format::NginxError || !nginx::has_head_shape(raw) {
+            return None;
         }
+        let stamp = &raw[..nginx::STAMP_LEN];
+        if let Some((bytes, time)) = &self.quick_stamp {
+            if bytes == stamp {
+                return Some(*time);
+            }
+        }
+        let time = nginx::stamp(raw, &self.ctx)?;
+        self.quick_stamp = Some((stamp.try_into().expect("STAMP_LEN bytes"), time));
+        Some(time)
     }
 
     /// Whether [`Assembler::quick_head`] can read any line.

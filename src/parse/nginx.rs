@@ -62,21 +62,39 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     })
 }
 
-/// The fast path's reading of a line: its time when [`head`] would read it as a dated
-/// entry, without the fields (no allocation). `None` means "read it in full": the
-/// line may still be an entry of another shape.
-pub fn quick_head(b: &[u8], ctx: &TimeCtx) -> Option<super::Stamp> {
-    let naive = date_time(b)?;
-    let rest = b.get(20..)?.strip_prefix(b"[")?;
-    let end = rest.iter().take(7).position(|&c| c == b']')?;
+/// Bytes of the `YYYY/MM/DD HH:MM:SS` stamp that begins a dated entry.
+pub const STAMP_LEN: usize = 19;
+
+/// The fast path's test: whether [`head`] would read `b` as a dated entry, judged by
+/// its shape alone (the stamp's digits are read by [`stamp`]), without the fields.
+/// `false` means "read it in full": the line may still be an entry of another shape.
+pub fn has_head_shape(b: &[u8]) -> bool {
     const LEVELS: [&[u8]; 8] = [
         b"emerg", b"alert", b"crit", b"error", b"warn", b"notice", b"info", b"debug",
     ];
-    if !LEVELS.contains(&&rest[..end]) || rest.get(end + 1) != Some(&b' ') {
-        return None;
+    if b.len() < 28
+        || b[4] != b'/'
+        || b[7] != b'/'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b' '
+        || b[20] != b'['
+    {
+        return false;
     }
-    pid_tid(b, 20 + end + 3)?;
-    Some(ctx.local(naive, 0))
+    let rest = &b[21..];
+    let Some(end) = rest.iter().take(7).position(|&c| c == b']') else {
+        return false;
+    };
+    LEVELS.contains(&&rest[..end])
+        && rest.get(end + 1) == Some(&b' ')
+        && pid_tid(b, 21 + end + 2).is_some()
+}
+
+/// The time of a line [`has_head_shape`] accepted, as [`head`] reads it.
+pub fn stamp(b: &[u8], ctx: &TimeCtx) -> Option<super::Stamp> {
+    date_time(b).map(|naive| ctx.local(naive, 0))
 }
 
 /// `YYYY/MM/DD HH:MM:SS ` at the start.

@@ -309,11 +309,10 @@ mod tests {
     /// one of the chosen strings.
     #[test]
     fn every_sample_match_holds_a_chosen_string() {
-        let costs: [&dyn Fn(&[u8]) -> f64; 3] = [
-            &static_cost,
-            &|s: &[u8]| s.len() as f64,
-            &|s: &[u8]| 100.0 - s.len() as f64,
-        ];
+        type Cost<'a> = &'a dyn Fn(&[u8]) -> f64;
+        let costs: [Cost; 3] = [&static_cost, &|s: &[u8]| s.len() as f64, &|s: &[u8]| {
+            100.0 - s.len() as f64
+        }];
         for rule in crate::rules::catalog::builtin() {
             let Some(need) = Need::of(rule.regex.as_str()) else {
                 continue;

@@ -31,7 +31,11 @@ impl Matcher {
     /// The matcher of any rules: regexes that each compile alone can still be too
     /// large together for the set's size limit, so this can fail.
     pub fn try_new(rules: Vec<Rule>) -> Result<Matcher, regex::Error> {
-        let set = RegexSet::new(rules.iter().map(|r| r.regex.as_str()))?;
+        // The set's lazy DFA meets many states (one per mix of rules still alive);
+        // a roomy cache keeps it from rebuilding them over and over.
+        let set = regex::RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
+            .dfa_size_limit(64 << 20)
+            .build()?;
         let needs = rules.iter().map(|r| Need::of(r.regex.as_str())).collect();
         Ok(Matcher { rules, set, needs })
     }
@@ -49,7 +53,7 @@ impl Matcher {
     /// naming the most fundamental cause (a FastCGI record can carry a disk-full
     /// warning before the fatal error it led to), the first in catalog order on a tie.
     pub fn rule_for(&self, record: &Record) -> Option<&Rule> {
-        self.choose(record).map(|(rule, _)| rule)
+        self.choose(record, None).map(|(rule, _)| rule)
     }
 
     /// The rule that explains the record, and the worst status that a matching rule on
@@ -57,8 +61,17 @@ impl Matcher {
     /// wins over the generic one; across lines (a warning that names the cause, then the
     /// fatal error it led to) the most fundamental cause wins, and the status is what
     /// the failing line says.
-    fn choose(&self, record: &Record) -> Option<(&Rule, Option<u16>)> {
-        let matches: Vec<(usize, &Rule)> = self.matching(record).collect();
+    fn choose(&self, record: &Record, only: Option<&[usize]>) -> Option<(&Rule, Option<u16>)> {
+        let matches: Vec<(usize, &Rule)> = match only {
+            None => self.matching(record).collect(),
+            Some(ids) => ids
+                .iter()
+                .map(|&i| (i, &self.rules[i]))
+                .filter(|(_, r)| {
+                    r.applies_to(record.format, record.inner) && r.regex.is_match(&record.message)
+                })
+                .collect(),
+        };
         if matches.len() <= 1 {
             return matches.first().map(|(_, r)| (*r, r.status()));
         }
@@ -105,7 +118,13 @@ impl Matcher {
 
     /// The finding a record makes, if a rule explains it.
     pub fn find(&self, record: &Record) -> Option<Finding> {
-        let (rule, status) = self.choose(record)?;
+        self.find_among(record, None)
+    }
+
+    /// Like [`Matcher::find`], trying only the rules `only` names (ascending catalog
+    /// positions) when given: the prefilter knows that no other rule can match.
+    pub fn find_among(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+        let (rule, status) = self.choose(record, only)?;
         let mut fields = record.fields.clone();
         let mut matched_line = 0..record.message.len();
         if let Some(caps) = rule.regex.captures(&record.message) {

@@ -22,58 +22,123 @@ pub struct Prefilter {
     /// `None`: some rule names no literal, so every line is a candidate.
     searcher: Option<AhoCorasick>,
     strings: Vec<Vec<u8>>,
+    /// The format whose rules it stands for.
+    format: Format,
+    /// All the strings a record holds (overlapping matches), to learn its rules.
+    each: Option<AhoCorasick>,
+    /// For each string, the rules (catalog positions) a record holding it may match.
+    rules_of: Vec<Vec<usize>>,
 }
 
 impl Prefilter {
     /// The prefilter for lines read as `format` (with no inner format), its strings
     /// chosen by how often they occur in `sample`.
     pub fn new(matcher: &Matcher, format: Format, sample: &[u8]) -> Prefilter {
-        let needs: Vec<&Option<Need>> = matcher
+        let applicable: Vec<(usize, &Option<Need>)> = matcher
             .rules()
             .iter()
             .zip(matcher.needs())
-            .filter(|(r, _)| r.applies_to(format, None))
-            .map(|(_, n)| n)
+            .enumerate()
+            .filter(|(_, (r, _))| r.applies_to(format, None))
+            .map(|(i, (_, n))| (i, n))
             .collect();
-        let Some(needs) = needs.into_iter().map(Option::as_ref).collect::<Option<Vec<_>>>() else {
-            return Prefilter::everything();
+        let Some(needs) = applicable
+            .iter()
+            .map(|(i, n)| n.as_ref().map(|n| (*i, n)))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Prefilter::everything(format);
         };
-        let counts = sample_counts(&needs, sample);
+        let trees: Vec<&Need> = needs.iter().map(|(_, n)| *n).collect();
+        let counts = sample_counts(&trees, sample);
         // A hit in the sample costs a parse per such line in the whole input.
         let cost = |s: &[u8]| static_cost(s) + counts.get(s).copied().unwrap_or(0) as f64;
-        let mut strings = Vec::new();
-        for need in needs {
+        let mut chosen: Vec<(usize, Vec<Vec<u8>>)> = Vec::with_capacity(needs.len());
+        for (rule, need) in needs {
             match need.resolve(&cost) {
-                Some((set, _)) => strings.extend(set),
-                None => return Prefilter::everything(),
+                Some((set, _)) => chosen.push((rule, set)),
+                None => return Prefilter::everything(format),
             }
         }
-        let strings = merge_to_fit(minimal(strings), &counts, sample, MAX_STRINGS);
+        let all = chosen
+            .iter()
+            .flat_map(|(_, set)| set.iter().cloned())
+            .collect();
+        let strings = merge_to_fit(minimal(all), &counts, sample, MAX_STRINGS);
         if strings.is_empty() {
-            return Prefilter::everything();
+            return Prefilter::everything(format);
         }
+        // A rule can match only where one of its chosen strings is, and each of those
+        // holds one of the searched strings.
+        let rules_of = strings
+            .iter()
+            .map(|searched| {
+                chosen
+                    .iter()
+                    .filter(|(_, set)| {
+                        set.iter()
+                            .any(|s| memchr::memmem::find(s, searched).is_some())
+                    })
+                    .map(|(rule, _)| *rule)
+                    .collect()
+            })
+            .collect();
         let searcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .kind(if strings.len() > 64 {
-                Some(AhoCorasickKind::DFA)
-            } else {
-                None
-            })
+            .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
             .build(&strings)
             .ok();
-        Prefilter { searcher, strings }
+        let each = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&strings)
+            .ok();
+        if searcher.is_none() || each.is_none() {
+            return Prefilter::everything(format);
+        }
+        Prefilter {
+            searcher,
+            strings,
+            format,
+            each,
+            rules_of,
+        }
     }
 
     /// Every line a candidate.
-    pub fn everything() -> Prefilter {
+    pub fn everything(format: Format) -> Prefilter {
         Prefilter {
             searcher: None,
             strings: Vec::new(),
+            format,
+            each: None,
+            rules_of: Vec::new(),
         }
     }
 
+    /// The rules (catalog positions, ascending) that may match `record`'s message:
+    /// `None` when any may (the record is of another format, or nothing is filtered).
+    pub fn rules_for(&self, record: &crate::parse::Record) -> Option<Vec<usize>> {
+        if record.format != self.format || record.inner.is_some() {
+            return None;
+        }
+        let each = self.each.as_ref()?;
+        let mut rules = Vec::new();
+        let mut seen = 0u128;
+        for m in each.find_overlapping_iter(&record.message) {
+            let j = m.pattern().as_usize();
+            if j < 128 && seen & (1 << j) != 0 {
+                continue;
+            }
+            seen |= 1u128.checked_shl(j as u32).unwrap_or(0);
+            rules.extend_from_slice(&self.rules_of[j]);
+        }
+        rules.sort_unstable();
+        rules.dedup();
+        Some(rules)
+    }
+
     /// How many strings it searches for; `None` when every line is a candidate.
-    pub fn len(&self) -> Option<usize> {
+    pub fn string_count(&self) -> Option<usize> {
         self.searcher.as_ref().map(AhoCorasick::patterns_len)
     }
 
@@ -177,10 +242,7 @@ fn merge_to_fit(
                 .unwrap_or(0),
         )
     };
-    let pieces: Vec<(&[u8], Vec<u64>)> = holders
-        .iter()
-        .map(|(p, h)| (*p, bits_of(h)))
-        .collect();
+    let pieces: Vec<(&[u8], Vec<u64>)> = holders.iter().map(|(p, h)| (*p, bits_of(h))).collect();
     // The searched strings, each with the original strings it stands for.
     let mut alive: Vec<(Vec<u8>, Vec<u64>)> = strings
         .iter()
@@ -232,20 +294,6 @@ fn minimal(mut strings: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    #[ignore]
-    fn explore() {
-        let matcher = Matcher::new(catalog::builtin());
-        let data = std::fs::read("/tmp/logscan-bench/nginx-100m.log").unwrap();
-        let pre = Prefilter::new(&matcher, Format::NginxError, &data[..1 << 20]);
-        let txt: Vec<String> = pre.strings().iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
-        std::fs::write("/tmp/lits.txt", txt.join("\n") + "\n").unwrap();
-        let t = std::time::Instant::now();
-        let mut n = 0; let mut at = 0;
-        loop { let h = pre.next_hit(&data, at); if h >= data.len() { break; } n += 1; at = memchr::memchr(b'\n', &data[h..]).map_or(data.len(), |i| h + i + 1); }
-        println!("{} strings, {n} candidate lines, {:?}", txt.len(), t.elapsed());
-    }
-
     use super::*;
     use crate::rules::catalog;
 
@@ -266,7 +314,11 @@ mod tests {
         for format in Format::ALL {
             for sample in [&b""[..], b"failed failed PHP Warning: upstream"] {
                 let pre = Prefilter::new(&matcher, format, sample);
-                for rule in matcher.rules().iter().filter(|r| r.applies_to(format, None)) {
+                for rule in matcher
+                    .rules()
+                    .iter()
+                    .filter(|r| r.applies_to(format, None))
+                {
                     for s in &rule.samples {
                         if rule.regex.is_match(s) {
                             assert!(pre.is_match(s.as_bytes()), "{format}: {}: {s}", rule.id);
