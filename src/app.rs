@@ -11,6 +11,7 @@ use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incid
 use crate::error::Error;
 use crate::input::{discover, expand_paths, Input};
 use crate::isolate::isolated;
+use crate::output::progress::Progress;
 use crate::output::sanitize::for_terminal;
 use crate::output::{discovered, html, human, ndjson};
 use crate::parse::Record;
@@ -77,11 +78,20 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
+    let progress = progress_for(&expanded.inputs, config);
     let scanned = if config.records && !config.quiet {
-        scan_in_order(&expanded.inputs, config, matcher, year_reference, &mut out)?
+        scan_in_order(
+            &expanded.inputs,
+            config,
+            matcher,
+            year_reference,
+            &progress,
+            &mut out,
+        )?
     } else {
-        scan_parallel(&expanded.inputs, config, matcher, year_reference)
+        scan_parallel(&expanded.inputs, config, matcher, year_reference, &progress)
     };
+    progress.finish();
     let mut files = Vec::with_capacity(scanned.len());
     let mut findings = Vec::new();
     let mut client_errors = ClientErrors::new();
@@ -124,12 +134,39 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     })
 }
 
+/// Inputs smaller than this in all are read too fast to need a progress bar.
+const PROGRESS_BYTES: u64 = 64 << 20;
+
+/// The progress bar for reading `inputs`: sized when all are plain regular files,
+/// open-ended when a stream or a `.gz` is among them.
+fn progress_for(inputs: &[Input], config: &Config) -> Progress {
+    if !config.progress {
+        return Progress::hidden();
+    }
+    let mut total = Some(0u64);
+    for input in inputs {
+        let size = match &input.source {
+            crate::input::Source::File(p) if !crate::input::is_gzip(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
+            _ => None,
+        };
+        total = total.zip(size).map(|(a, b)| a + b);
+    }
+    match total {
+        Some(t) if t < PROGRESS_BYTES => Progress::hidden(),
+        total => Progress::new(total),
+    }
+}
+
 /// `--records`: inputs one after another, each record written as it is read.
 fn scan_in_order(
     inputs: &[Input],
     config: &Config,
     matcher: &Matcher,
     year_reference: Option<chrono::DateTime<chrono::Utc>>,
+    progress: &Progress,
     out: &mut impl Write,
 ) -> io::Result<Vec<Scanned>> {
     let mut results = Vec::with_capacity(inputs.len());
@@ -149,7 +186,14 @@ fn scan_in_order(
             }
         };
         results.push(isolated(input, || {
-            scan(input, config, matcher, year_reference, Some(&mut sink))
+            scan(
+                input,
+                config,
+                matcher,
+                year_reference,
+                progress,
+                Some(&mut sink),
+            )
         }));
         if let Some(e) = write_error.take() {
             return Err(e);
@@ -165,6 +209,7 @@ fn scan_parallel(
     config: &Config,
     matcher: &Matcher,
     year_reference: Option<chrono::DateTime<chrono::Utc>>,
+    progress: &Progress,
 ) -> Vec<Scanned> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -173,7 +218,11 @@ fn scan_parallel(
     pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| isolated(input, || scan(input, config, matcher, year_reference, None)))
+            .map(|input| {
+                isolated(input, || {
+                    scan(input, config, matcher, year_reference, progress, None)
+                })
+            })
             .collect()
     })
 }

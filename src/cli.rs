@@ -150,6 +150,10 @@ pub struct Cli {
     /// Print nothing; only the exit status tells the outcome (--html is still written).
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Never draw the progress bar that large inputs get on a terminal's stderr.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 /// What logscan can print about itself instead of reading logs.

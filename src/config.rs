@@ -24,6 +24,9 @@ pub struct Config {
     pub until: Option<DateTime<Utc>>,
     pub threads: usize,
     pub quiet: bool,
+    /// Draw a progress bar on stderr while large inputs are read: stderr is a
+    /// terminal, and neither `--no-progress`, `-q` nor `--follow` was given.
+    pub progress: bool,
     /// `--patterns DIR`.
     pub patterns: Option<std::path::PathBuf>,
     pub list_rules: bool,
@@ -124,6 +127,10 @@ impl Config {
             until,
             threads,
             quiet: cli.quiet,
+            progress: !cli.no_progress
+                && !cli.quiet
+                && !cli.follow
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         })
     }
 

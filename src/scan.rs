@@ -2,12 +2,15 @@
 //! feeds every line through the assembler and counts what the summary needs.
 //! Records go to a caller-supplied sink; nothing is printed here.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::correlate::ClientErrors;
 use crate::error::Error;
 use crate::input::{self, for_each_line, for_each_line_at, Input, LineReader, Opened};
+use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
 use crate::rules::{Finding, Matcher, Prefilter};
@@ -213,6 +216,7 @@ pub fn scan(
     config: &Config,
     matcher: &Matcher,
     year_reference: Option<DateTime<Utc>>,
+    progress: &Progress,
     sink: Option<&mut dyn FnMut(Record)>,
 ) -> Scanned {
     let opening = match input::open(input) {
@@ -239,20 +243,41 @@ pub fn scan(
                 .unwrap_or_else(|| detect_in_slice(bytes, &ctx));
             let asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
             let parts = match sink {
-                Some(sink) => vec![read_part(bytes, asm, config, matcher, Some(sink))],
+                Some(sink) => {
+                    let part = read_part(bytes, asm, config, matcher, Some(sink));
+                    progress.advance(bytes.len() as u64);
+                    vec![part]
+                }
                 None => {
                     let prefilter = fast_path(bytes, &asm, matcher);
-                    read_chunks(
-                        bytes,
-                        &asm,
-                        config,
-                        matcher,
-                        prefilter.as_ref(),
-                        CHUNK_BYTES,
-                    )
+                    let chunks = Chunking {
+                        prefilter: prefilter.as_ref(),
+                        progress,
+                        chunk_bytes: CHUNK_BYTES,
+                    };
+                    read_chunks(bytes, &asm, config, matcher, &chunks)
                 }
             };
             (format, parts, mapped.shrank(&input.name))
+        }
+        Opened::Stream(reader) if sink.is_none() => {
+            // The fast path when the format has one: the prefilter's strings are
+            // chosen on the lines held back for detection.
+            let (format, error, lines) =
+                scan_stream(reader, input, config, ctx, progress, |asm, sample| {
+                    if asm.has_quick_head() {
+                        let prefilter = Prefilter::new(matcher, asm.format(), sample);
+                        StreamLines::Fast(FastReader::new(
+                            asm,
+                            Cow::Owned(prefilter),
+                            config,
+                            matcher,
+                        ))
+                    } else {
+                        StreamLines::Full(asm, Part::new(&input.name), config, matcher)
+                    }
+                });
+            (format, vec![lines.into_part()], error)
         }
         Opened::Stream(reader) => {
             let mut part = Part::new(&input.name);
@@ -265,7 +290,9 @@ pub fn scan(
                     }
                 }
             };
-            let (format, error) = scan_stream(reader, input, config, ctx, &mut emit);
+            let (format, error, _) = scan_stream(reader, input, config, ctx, progress, |asm, _| {
+                EmitLines(asm, &mut emit)
+            });
             (format, vec![part], error)
         }
     };
@@ -324,26 +351,148 @@ fn read_part(
     part
 }
 
-/// A head line the fast path skipped: read it after all if the next line continues it.
+/// A head line the fast path skipped: counted when the next entry starts, or read
+/// after all if the next line continues it. Its bytes are kept for that.
 struct Skipped {
-    range: std::ops::Range<usize>,
     at: (u64, u64),
     consumed: u64,
     time: Stamp,
 }
 
-/// Reads a run of lines as one part, like [`read_part`], but only the lines the
-/// prefilter marks (and the entries they belong to) are parsed and matched; the one-line
-/// entries between them are only counted. The records and findings are the same.
+/// The fast path over a run of lines: only the lines the prefilter marks (and the
+/// entries they belong to) are parsed and matched; one-line entries between them are
+/// only counted. The records and findings are those of the full reading.
+struct FastReader<'a> {
+    asm: Assembler,
+    part: Part,
+    prefilter: Cow<'a, Prefilter>,
+    config: &'a Config,
+    matcher: &'a Matcher,
+    skipped: Option<Skipped>,
+    /// The skipped line's bytes (one buffer, reused: no allocation per line).
+    held: Vec<u8>,
+}
+
+impl<'a> FastReader<'a> {
+    fn new(
+        asm: Assembler,
+        prefilter: Cow<'a, Prefilter>,
+        config: &'a Config,
+        matcher: &'a Matcher,
+    ) -> FastReader<'a> {
+        FastReader {
+            part: Part::new(asm.file()),
+            asm,
+            prefilter,
+            config,
+            matcher,
+            skipped: None,
+            held: Vec::new(),
+        }
+    }
+
+    /// One physical line; `hit`: the prefilter found one of its strings in it.
+    fn line(&mut self, line: &[u8], consumed: u64, hit: bool) {
+        let quick = if hit { None } else { self.asm.quick_head(line) };
+        if quick.is_some() {
+            if let Some(s) = self.skipped.take() {
+                self.part.take_quick(s.time);
+            }
+        }
+        let (part, config, matcher, prefilter) =
+            (&mut self.part, self.config, self.matcher, &*self.prefilter);
+        let mut emit = |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter));
+        match quick {
+            Some(time) => {
+                let at = self.asm.skip_head(consumed, &mut emit);
+                self.held.clear();
+                self.held.extend_from_slice(line);
+                self.skipped = Some(Skipped { at, consumed, time });
+            }
+            None => {
+                if let Some(s) = self.skipped.take() {
+                    self.asm.replay(&self.held, s.at, s.consumed, &mut emit);
+                }
+                self.asm.push(line, consumed, &mut emit);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Part {
+        if let Some(s) = self.skipped.take() {
+            self.part.take_quick(s.time);
+        }
+        let (part, config, matcher, prefilter) =
+            (&mut self.part, self.config, self.matcher, &*self.prefilter);
+        self.asm
+            .finish(&mut |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter)));
+        self.part
+    }
+}
+
+/// Where a stream's lines go once its format is known.
+trait LineSink {
+    fn line(&mut self, raw: &[u8], consumed: u64);
+    fn end(&mut self);
+}
+
+/// Every line read in full, each record handed to a closure.
+struct EmitLines<'e, F: FnMut(Record)>(Assembler, &'e mut F);
+
+impl<F: FnMut(Record)> LineSink for EmitLines<'_, F> {
+    fn line(&mut self, raw: &[u8], consumed: u64) {
+        self.0.push(raw, consumed, self.1);
+    }
+    fn end(&mut self) {
+        self.0.finish(self.1);
+    }
+}
+
+/// A stream's lines on the fast path, or read in full when its format has none.
+enum StreamLines<'a> {
+    Fast(FastReader<'a>),
+    Full(Assembler, Part, &'a Config, &'a Matcher),
+}
+
+impl StreamLines<'_> {
+    fn into_part(self) -> Part {
+        match self {
+            StreamLines::Fast(reader) => reader.finish(),
+            StreamLines::Full(_, part, _, _) => part,
+        }
+    }
+}
+
+impl LineSink for StreamLines<'_> {
+    fn line(&mut self, raw: &[u8], consumed: u64) {
+        match self {
+            StreamLines::Fast(reader) => {
+                let hit = reader.prefilter.is_match(raw);
+                reader.line(raw, consumed, hit);
+            }
+            StreamLines::Full(asm, part, config, matcher) => {
+                asm.push(raw, consumed, &mut |r| part.take(&r, config, matcher));
+            }
+        }
+    }
+    fn end(&mut self) {
+        // The fast reader ends in `into_part`.
+        if let StreamLines::Full(asm, part, config, matcher) = self {
+            asm.finish(&mut |r| part.take(&r, config, matcher));
+        }
+    }
+}
+
+/// Reads a run of mapped lines as one part on the fast path: one prefilter search
+/// runs ahead over the bytes, and each line asks whether a hit lies inside it.
 fn read_part_fast(
     bytes: &[u8],
-    mut asm: Assembler,
+    asm: Assembler,
     config: &Config,
     matcher: &Matcher,
     prefilter: &Prefilter,
 ) -> Part {
-    let mut part = Part::new(asm.file());
-    let mut skipped: Option<Skipped> = None;
+    let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher);
     let mut next_hit = 0;
     for_each_line_at(bytes, |start, line, consumed| {
         // The whole line, past a cap on its length and with its newline.
@@ -351,40 +500,17 @@ fn read_part_fast(
         if next_hit < start {
             next_hit = prefilter.next_hit(bytes, start);
         }
-        let quick = if next_hit < end {
-            None
-        } else {
-            asm.quick_head(line)
-        };
-        match quick {
-            Some(time) => {
-                if let Some(s) = skipped.take() {
-                    part.take_quick(s.time);
-                }
-                let at = asm.skip_head(consumed, &mut |r| {
-                    part.take_filtered(&r, config, matcher, Some(prefilter))
-                });
-                skipped = Some(Skipped {
-                    range: start..start + line.len(),
-                    at,
-                    consumed,
-                    time,
-                });
-            }
-            None => {
-                let mut emit = |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter));
-                if let Some(s) = skipped.take() {
-                    asm.replay(&bytes[s.range], s.at, s.consumed, &mut emit);
-                }
-                asm.push(line, consumed, &mut emit);
-            }
-        }
+        reader.line(line, consumed, next_hit < end);
     });
-    if let Some(s) = skipped {
-        part.take_quick(s.time);
-    }
-    asm.finish(&mut |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter)));
-    part
+    reader.finish()
+}
+
+/// How a mapped file is read in chunks.
+struct Chunking<'a> {
+    /// The fast path's prefilter, if the input has one.
+    prefilter: Option<&'a Prefilter>,
+    progress: &'a Progress,
+    chunk_bytes: usize,
 }
 
 /// Cuts a mapped file into chunks at lines that begin a record, and reads them in
@@ -395,11 +521,10 @@ fn read_chunks(
     asm: &Assembler,
     config: &Config,
     matcher: &Matcher,
-    prefilter: Option<&Prefilter>,
-    chunk_bytes: usize,
+    how: &Chunking<'_>,
 ) -> Vec<Part> {
     use rayon::prelude::*;
-    let cuts = chunk_starts(bytes, asm, chunk_bytes);
+    let cuts = chunk_starts(bytes, asm, how.chunk_bytes);
     let spans: Vec<(usize, usize)> = cuts
         .iter()
         .zip(cuts.iter().skip(1).chain(std::iter::once(&bytes.len())))
@@ -423,9 +548,13 @@ fn read_chunks(
         .map(|(&(a, b), line)| (a, b, asm.clone().starting_at(line, a as u64)))
         .collect();
     jobs.into_par_iter()
-        .map(|(a, b, chunk_asm)| match prefilter {
-            Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p),
-            None => read_part(&bytes[a..b], chunk_asm, config, matcher, None),
+        .map(|(a, b, chunk_asm)| {
+            let part = match how.prefilter {
+                Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p),
+                None => read_part(&bytes[a..b], chunk_asm, config, matcher, None),
+            };
+            how.progress.advance((b - a) as u64);
+            part
         })
         .collect()
 }
@@ -488,13 +617,14 @@ pub fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
 }
 
 /// Streams: the first lines are held back for detection, then replayed.
-fn scan_stream(
+fn scan_stream<L: LineSink>(
     reader: Box<dyn std::io::BufRead + Send>,
     input: &Input,
     config: &Config,
     ctx: TimeCtx,
-    emit: &mut impl FnMut(Record),
-) -> (Format, Option<Error>) {
+    progress: &Progress,
+    start: impl FnOnce(Assembler, &[u8]) -> L,
+) -> (Format, Option<Error>, L) {
     let mut lines = LineReader::new(reader);
     let mut held: Vec<(Vec<u8>, u64)> = Vec::new();
     let mut error = None;
@@ -526,14 +656,30 @@ fn scan_stream(
             .collect();
         detect_format(sample.iter().map(String::as_str), &ctx)
     });
-    let mut asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+    let asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+    let mut sample = Vec::with_capacity(sampled + held.len());
+    for (line, _) in &held {
+        sample.extend_from_slice(line);
+        sample.push(b'\n');
+    }
+    let mut lines_to = start(asm, &sample);
+    drop(sample);
     for (line, n) in &held {
-        asm.push(line, *n, emit);
+        lines_to.line(line, *n);
     }
     if error.is_none() && !ended {
+        // Progress is told in steps, not per line.
+        let mut unreported = 0;
         loop {
             match lines.next_line() {
-                Ok(Some((line, n))) => asm.push(line, n, emit),
+                Ok(Some((line, n))) => {
+                    lines_to.line(line, n);
+                    unreported += n;
+                    if unreported >= 1 << 20 {
+                        progress.advance(unreported);
+                        unreported = 0;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     error = Some(e);
@@ -542,12 +688,12 @@ fn scan_stream(
             }
         }
     }
-    asm.finish(emit);
+    lines_to.end();
     let error = error.map(|source| Error::Io {
         path: input.name.to_string(),
         source,
     });
-    (format, error)
+    (format, error, lines_to)
 }
 
 /// How much of a file's end is read to learn when it ends.
@@ -597,6 +743,15 @@ mod tests {
     use super::*;
     use crate::rules::catalog;
 
+    fn chunking(prefilter: Option<&Prefilter>, chunk_bytes: usize) -> Chunking<'_> {
+        static HIDDEN: std::sync::LazyLock<Progress> = std::sync::LazyLock::new(Progress::hidden);
+        Chunking {
+            prefilter,
+            progress: &HIDDEN,
+            chunk_bytes,
+        }
+    }
+
     fn config() -> Config {
         use clap::Parser;
         Config::from_cli(crate::cli::Cli::parse_from(["logscan", "--tz", "UTC"])).unwrap()
@@ -629,7 +784,7 @@ mod tests {
         );
         assert!(whole.1.len() > 100);
         for size in [1, 100, 333, 1000, 4096] {
-            let parts = read_chunks(bytes, &asm, &config, &matcher, None, size);
+            let parts = read_chunks(bytes, &asm, &config, &matcher, &chunking(None, size));
             assert!(
                 size > 1000 || parts.len() > 5,
                 "size {size}: {} parts",
@@ -642,7 +797,13 @@ mod tests {
         let prefilter = Prefilter::new(&matcher, Format::NginxError, bytes);
         assert!(prefilter.string_count().is_some());
         for size in [1, 333, 4096, 1 << 20] {
-            let parts = read_chunks(bytes, &asm, &config, &matcher, Some(&prefilter), size);
+            let parts = read_chunks(
+                bytes,
+                &asm,
+                &config,
+                &matcher,
+                &chunking(Some(&prefilter), size),
+            );
             let fast = merge(parts, &config, Format::NginxError);
             assert_eq!(fast.0, whole.0, "summary, fast path, chunk size {size}");
             assert_eq!(fast.1, whole.1, "findings, fast path, chunk size {size}");
@@ -677,7 +838,8 @@ mod tests {
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
             };
-            let ctx = TimeCtx::new(crate::parse::Zone::Utc, None);
+            let ctx_of = || TimeCtx::new(crate::parse::Zone::Utc, None);
+            let ctx = ctx_of();
             let format = detect_in_slice(&bytes, &ctx);
             let asm = Assembler::new(path.display().to_string().into(), format, false, ctx);
             if !asm.has_quick_head() {
@@ -689,10 +851,42 @@ mod tests {
                 &config,
                 format,
             );
+            // Read as a stream (stdin, .gz): the prefilter from the lines held back.
+            let input = Input {
+                name: path.display().to_string().into(),
+                source: crate::input::Source::Stdin,
+                walked: false,
+            };
+            let reader = Box::new(std::io::Cursor::new(bytes.clone()));
+            let hidden = Progress::hidden();
+            let (_, _, lines) =
+                scan_stream(reader, &input, &config, ctx_of(), &hidden, |asm, sample| {
+                    let prefilter = Prefilter::new(&matcher, asm.format(), sample);
+                    StreamLines::Fast(FastReader::new(
+                        asm,
+                        Cow::Owned(prefilter),
+                        &config,
+                        &matcher,
+                    ))
+                });
+            let streamed = merge(vec![lines.into_part()], &config, format);
+            assert_eq!(streamed.0, whole.0, "{}: summary, streamed", path.display());
+            assert_eq!(
+                streamed.1,
+                whole.1,
+                "{}: findings, streamed",
+                path.display()
+            );
             // The file itself as the sample, and no sample: different strings.
             for sample in [&bytes[..], b""] {
                 let prefilter = Prefilter::new(&matcher, format, sample);
-                let parts = read_chunks(&bytes, &asm, &config, &matcher, Some(&prefilter), 4096);
+                let parts = read_chunks(
+                    &bytes,
+                    &asm,
+                    &config,
+                    &matcher,
+                    &chunking(Some(&prefilter), 4096),
+                );
                 let fast = merge(parts, &config, format);
                 assert_eq!(fast.0, whole.0, "{}: summary", path.display());
                 assert_eq!(fast.1, whole.1, "{}: findings", path.display());

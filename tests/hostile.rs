@@ -472,7 +472,14 @@ fn a_file_truncated_while_it_is_scanned_is_reported_not_fatal() {
             f.set_len(10).unwrap();
         }
     };
-    let scanned = logscan::scan::scan(&input, &config, &matcher, None, Some(&mut sink));
+    let scanned = logscan::scan::scan(
+        &input,
+        &config,
+        &matcher,
+        None,
+        &logscan::output::progress::Progress::hidden(),
+        Some(&mut sink),
+    );
     let e = scanned.error.expect("the shrink is reported");
     assert_eq!(e.path(), path.display().to_string());
     assert!(e.to_string().contains("shrank while it was read"), "{e}");

@@ -82,7 +82,8 @@ fn scan_records(input: &Input, config: &Config, matcher: &Matcher) -> Vec<Record
         r.file = "".into();
         records.push(r);
     };
-    let scanned = logscan::scan::scan(input, config, matcher, None, Some(&mut sink));
+    let hidden = logscan::output::progress::Progress::hidden();
+    let scanned = logscan::scan::scan(input, config, matcher, None, &hidden, Some(&mut sink));
     assert!(scanned.error.is_none(), "{:?}", scanned.error);
     records
 }

@@ -116,6 +116,14 @@ pub struct Opening {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const STREAM_BUFFER: usize = 256 * 1024;
 
+/// Whether a file starts with the gzip magic (read as a stream, of unknown length).
+pub fn is_gzip(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut magic).is_ok())
+        && magic == GZIP_MAGIC
+}
+
 /// Opens an input for reading; gzip is recognised by its magic bytes, not its name.
 pub fn open(input: &Input) -> Result<Opening, Error> {
     let path = match &input.source {
