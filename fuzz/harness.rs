@@ -161,7 +161,7 @@ pub fn report(data: &[u8]) {
     let incidents = correlate(&findings, &client_errors, chrono::Duration::minutes(5));
     let report = Report {
         files: Vec::new(),
-        findings,
+        findings: logscan::store::Findings::from_findings(&findings),
         incidents,
         errors: vec![(
             String::from_utf8_lossy(bytes).into_owned(),

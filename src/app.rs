@@ -3,11 +3,12 @@
 //! results to the output writers. Only this file and `main.rs` know every stage.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::correlate::{correlate, promote_unrecovered_stops, ClientErrors, Incident};
+use crate::correlate::{correlate_stored, promote_stored, ClientErrors, Incident};
 use crate::error::Error;
 use crate::input::{discover, expand_paths, Input};
 use crate::isolate::isolated;
@@ -15,8 +16,9 @@ use crate::output::progress::Progress;
 use crate::output::sanitize::for_terminal;
 use crate::output::{discovered, html, human, ndjson};
 use crate::parse::Record;
-use crate::rules::{catalog, Finding, Matcher};
+use crate::rules::{catalog, Matcher};
 use crate::scan::{latest_dated_time, scan, FileSummary, Scanned};
+use crate::store::{Findings, Store};
 
 /// How a run ended, for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +34,8 @@ pub enum Outcome {
 /// Everything one run found, ready for output.
 pub struct Report {
     pub files: Vec<FileSummary>,
-    pub findings: Vec<Finding>,
+    /// In time order (the undated ones last).
+    pub findings: Findings,
     pub incidents: Vec<Incident>,
     pub errors: Vec<(String, String)>,
 }
@@ -79,17 +82,18 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let mut out = io::BufWriter::new(stdout.lock());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
     let progress = progress_for(&expanded.inputs, config);
+    let store = Arc::new(Store::new());
+    let scanning = Scanning {
+        config,
+        matcher,
+        year_reference,
+        progress: &progress,
+        store: &store,
+    };
     let scanned = if config.records && !config.quiet {
-        scan_in_order(
-            &expanded.inputs,
-            config,
-            matcher,
-            year_reference,
-            &progress,
-            &mut out,
-        )?
+        scan_in_order(&expanded.inputs, &scanning, &mut out)?
     } else {
-        scan_parallel(&expanded.inputs, config, matcher, year_reference, &progress)
+        scan_parallel(&expanded.inputs, &scanning)
     };
     progress.finish();
     let mut files = Vec::with_capacity(scanned.len());
@@ -105,9 +109,10 @@ pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
         client_errors.extend(s.client_errors);
     }
     // Time order; findings without a time keep their file order at the end.
-    findings.sort_by_key(|f| (f.time.is_none(), f.time));
-    promote_unrecovered_stops(&mut findings, None);
-    let incidents = correlate(&findings, &client_errors, config.window);
+    findings.sort_by_key(|e| (e.time.is_none(), e.time));
+    let mut findings = Findings::new(findings, store);
+    promote_stored(&mut findings)?;
+    let incidents = correlate_stored(&findings, &client_errors, config.window)?;
     let report = Report {
         files,
         findings,
@@ -160,15 +165,38 @@ fn progress_for(inputs: &[Input], config: &Config) -> Progress {
     }
 }
 
+/// What every input's scan shares.
+struct Scanning<'a> {
+    config: &'a Config,
+    matcher: &'a Matcher,
+    year_reference: Option<chrono::DateTime<chrono::Utc>>,
+    progress: &'a Progress,
+    store: &'a Store,
+}
+
+impl Scanning<'_> {
+    fn scan(&self, input: &Input, sink: Option<&mut dyn FnMut(Record)>) -> Scanned {
+        isolated(input, || {
+            scan(
+                input,
+                self.config,
+                self.matcher,
+                self.year_reference,
+                self.progress,
+                self.store,
+                sink,
+            )
+        })
+    }
+}
+
 /// `--records`: inputs one after another, each record written as it is read.
 fn scan_in_order(
     inputs: &[Input],
-    config: &Config,
-    matcher: &Matcher,
-    year_reference: Option<chrono::DateTime<chrono::Utc>>,
-    progress: &Progress,
+    scanning: &Scanning<'_>,
     out: &mut impl Write,
 ) -> io::Result<Vec<Scanned>> {
+    let config = scanning.config;
     let mut results = Vec::with_capacity(inputs.len());
     let mut write_error: Option<io::Error> = None;
     for input in inputs {
@@ -185,16 +213,7 @@ fn scan_in_order(
                 write_error = Some(e);
             }
         };
-        results.push(isolated(input, || {
-            scan(
-                input,
-                config,
-                matcher,
-                year_reference,
-                progress,
-                Some(&mut sink),
-            )
-        }));
+        results.push(scanning.scan(input, Some(&mut sink)));
         if let Some(e) = write_error.take() {
             return Err(e);
         }
@@ -204,25 +223,15 @@ fn scan_in_order(
 
 /// Inputs in parallel on a pool of `--threads` workers (large files in chunks too);
 /// results kept in input order.
-fn scan_parallel(
-    inputs: &[Input],
-    config: &Config,
-    matcher: &Matcher,
-    year_reference: Option<chrono::DateTime<chrono::Utc>>,
-    progress: &Progress,
-) -> Vec<Scanned> {
+fn scan_parallel(inputs: &[Input], scanning: &Scanning<'_>) -> Vec<Scanned> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
+        .num_threads(scanning.config.threads)
         .build()
         .expect("a thread pool of at least one thread can be built");
     pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| {
-                isolated(input, || {
-                    scan(input, config, matcher, year_reference, progress, None)
-                })
-            })
+            .map(|input| scanning.scan(input, None))
             .collect()
     })
 }

@@ -15,3 +15,4 @@ pub mod output;
 pub mod parse;
 pub mod rules;
 pub mod scan;
+pub mod store;

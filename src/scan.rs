@@ -14,6 +14,7 @@ use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
 use crate::rules::{Finding, Matcher, Prefilter};
+use crate::store::{self, Entry, Loc, Store};
 
 /// What one input held, for the `summary` object.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +59,8 @@ impl FileSummary {
 /// still counts).
 pub struct Scanned {
     pub summary: FileSummary,
-    pub findings: Vec<Finding>,
+    /// The findings, in file order; they themselves are in the run's store.
+    pub findings: Vec<Entry>,
     pub client_errors: ClientErrors,
     pub error: Option<Error>,
 }
@@ -70,25 +72,77 @@ pub const CHUNK_BYTES: usize = 16 << 20;
 const BOUNDARY_SEARCH: usize = 1 << 20;
 
 /// What reading a run of records (a whole input, or one chunk of it) gathered.
-struct Part {
+struct Part<'s> {
     summary: FileSummary,
-    findings: Vec<Finding>,
     client_errors: ClientErrors,
     /// The time of the part's last record that had one.
     last_time: Option<Stamp>,
     /// Findings without a time before any timed record of the part: they take the time
-    /// of the entry before them, which lies in an earlier part.
-    untimed_at_start: Vec<usize>,
+    /// of the entry before them, which lies in an earlier part, so they are kept whole
+    /// until the parts are joined. They come before all of `stored`.
+    unplaced: Vec<Finding>,
+    stored: Stored<'s>,
 }
 
-impl Part {
-    fn new(name: &str) -> Part {
+/// A part's findings on their way to the store: encoded into a block that goes to the
+/// store whole (so that one part's findings lie together there).
+struct Stored<'s> {
+    store: &'s Store,
+    entries: Vec<Entry>,
+    block: Vec<u8>,
+    /// Entries from here on point into `block`, not yet into the store.
+    in_block: usize,
+}
+
+/// Encoded findings a part gathers before they go to the store.
+const BLOCK_BYTES: usize = 256 << 10;
+
+impl Stored<'_> {
+    fn push(&mut self, f: &Finding) {
+        let start = self.block.len();
+        store::encode(f, &mut self.block);
+        let loc = Loc {
+            offset: start as u64,
+            len: (self.block.len() - start) as u32,
+        };
+        self.entries.push(Entry::of(f, loc));
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.block.is_empty() {
+            return;
+        }
+        let base = self.store.put(&self.block);
+        for e in &mut self.entries[self.in_block..] {
+            e.loc.offset += base;
+        }
+        self.in_block = self.entries.len();
+        self.block.clear();
+    }
+
+    /// The entries, all in the store.
+    fn into_entries(mut self) -> Vec<Entry> {
+        self.flush();
+        self.entries
+    }
+}
+
+impl<'s> Part<'s> {
+    fn new(name: &str, store: &'s Store) -> Part<'s> {
         Part {
             summary: FileSummary::new(name, Format::Unknown),
-            findings: Vec::new(),
             client_errors: ClientErrors::new(),
             last_time: None,
-            untimed_at_start: Vec::new(),
+            unplaced: Vec::new(),
+            stored: Stored {
+                store,
+                entries: Vec::new(),
+                block: Vec::new(),
+                in_block: 0,
+            },
         }
     }
 
@@ -120,15 +174,18 @@ impl Part {
             if r.time.is_none() {
                 match time {
                     Some(t) => infer_time(&mut f, t),
-                    None => self.untimed_at_start.push(self.findings.len()),
+                    None => {
+                        self.unplaced.push(f);
+                        return;
+                    }
                 }
             }
-            self.findings.push(f);
+            self.stored.push(&f);
         }
     }
 }
 
-impl Part {
+impl Part<'_> {
     /// Counts a one-line entry the fast path did not read: no rule can match it.
     fn take_quick(&mut self, time: Stamp) {
         let s = &mut self.summary;
@@ -168,34 +225,51 @@ pub fn client_error(r: &Record) -> Option<crate::correlate::ClientError> {
 
 /// Joins the parts of one input, in order.
 fn merge(
-    parts: Vec<Part>,
+    parts: Vec<Part<'_>>,
     config: &Config,
     format: Format,
-) -> (FileSummary, Vec<Finding>, ClientErrors) {
-    let mut iter = parts.into_iter();
-    let mut all = iter.next().expect("an input has at least one part");
-    all.summary.format = format;
-    for mut p in iter {
-        if let Some(t) = all.last_time {
-            for &i in &p.untimed_at_start {
-                infer_time(&mut p.findings[i], t);
+) -> (FileSummary, Vec<Entry>, ClientErrors) {
+    let mut summary: Option<FileSummary> = None;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut client_errors = ClientErrors::new();
+    let mut last_time: Option<Stamp> = None;
+    for p in parts {
+        let store = p.stored.store;
+        let mut unplaced = p.unplaced;
+        if let Some(t) = last_time {
+            unplaced.iter_mut().for_each(|f| infer_time(f, t));
+        }
+        let mut stored = Stored {
+            store,
+            entries: Vec::new(),
+            block: Vec::new(),
+            in_block: 0,
+        };
+        for f in unplaced
+            .iter()
+            .filter(|f| config.in_range(f.time.map(|t| t.utc)))
+        {
+            stored.push(f);
+        }
+        entries.extend(stored.into_entries());
+        entries.extend(p.stored.into_entries());
+        let s = p.summary;
+        match &mut summary {
+            None => summary = Some(s),
+            Some(all) => {
+                all.lines += s.lines;
+                all.records += s.records;
+                all.unknown += s.unknown;
+                all.first = min_some(all.first, s.first);
+                all.last = all.last.max(s.last);
             }
         }
-        let s = p.summary;
-        all.summary.lines += s.lines;
-        all.summary.records += s.records;
-        all.summary.unknown += s.unknown;
-        all.summary.first = min_some(all.summary.first, s.first);
-        all.summary.last = all.summary.last.max(s.last);
-        all.findings.extend(
-            p.findings
-                .into_iter()
-                .filter(|f| config.in_range(f.time.map(|t| t.utc))),
-        );
-        all.client_errors.extend(p.client_errors);
-        all.last_time = p.last_time.or(all.last_time);
+        client_errors.extend(p.client_errors);
+        last_time = p.last_time.or(last_time);
     }
-    (all.summary, all.findings, all.client_errors)
+    let mut summary = summary.expect("an input has at least one part");
+    summary.format = format;
+    (summary, entries, client_errors)
 }
 
 fn min_some(a: Option<Stamp>, b: Option<Stamp>) -> Option<Stamp> {
@@ -217,6 +291,7 @@ pub fn scan(
     matcher: &Matcher,
     year_reference: Option<DateTime<Utc>>,
     progress: &Progress,
+    store: &Store,
     sink: Option<&mut dyn FnMut(Record)>,
 ) -> Scanned {
     let opening = match input::open(input) {
@@ -235,6 +310,8 @@ pub fn scan(
         Some(t) => TimeCtx::with_reference(config.zone, Some(t), chrono::Duration::days(31)),
         None => TimeCtx::new(config.zone, opening.mtime),
     };
+    // Parts borrow the prefilter until they are merged.
+    let mut prefilter: Option<Prefilter> = None;
     let (format, parts, error) = match opening.opened {
         Opened::Mapped(mapped) => {
             let bytes = mapped.bytes();
@@ -242,17 +319,22 @@ pub fn scan(
                 .format
                 .unwrap_or_else(|| detect_in_slice(bytes, &ctx));
             let asm = Assembler::new(input.name.clone(), format, config.format.is_some(), ctx);
+            // Records handed out in order are read in full; otherwise the fast path
+            // when the input is large and its format has one.
+            if sink.is_none() {
+                prefilter = fast_path(bytes, &asm, matcher);
+            }
             let parts = match sink {
                 Some(sink) => {
-                    let part = read_part(bytes, asm, config, matcher, Some(sink));
+                    let part = read_part(bytes, asm, config, matcher, store, Some(sink));
                     progress.advance(bytes.len() as u64);
                     vec![part]
                 }
                 None => {
-                    let prefilter = fast_path(bytes, &asm, matcher);
                     let chunks = Chunking {
                         prefilter: prefilter.as_ref(),
                         progress,
+                        store,
                         chunk_bytes: CHUNK_BYTES,
                     };
                     read_chunks(bytes, &asm, config, matcher, &chunks)
@@ -272,15 +354,16 @@ pub fn scan(
                             Cow::Owned(prefilter),
                             config,
                             matcher,
+                            store,
                         ))
                     } else {
-                        StreamLines::Full(asm, Part::new(&input.name), config, matcher)
+                        StreamLines::Full(asm, Part::new(&input.name, store), config, matcher)
                     }
                 });
             (format, vec![lines.into_part()], error)
         }
         Opened::Stream(reader) => {
-            let mut part = Part::new(&input.name);
+            let mut part = Part::new(&input.name, store);
             let mut sink = sink;
             let mut emit = |r: Record| {
                 part.take(&r, config, matcher);
@@ -330,14 +413,15 @@ fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilt
 }
 
 /// Reads a run of lines as one part.
-fn read_part(
+fn read_part<'s>(
     bytes: &[u8],
     mut asm: Assembler,
     config: &Config,
     matcher: &Matcher,
+    store: &'s Store,
     mut sink: Option<&mut dyn FnMut(Record)>,
-) -> Part {
-    let mut part = Part::new(asm.file());
+) -> Part<'s> {
+    let mut part = Part::new(asm.file(), store);
     let mut emit = |r: Record| {
         part.take(&r, config, matcher);
         if let Some(sink) = sink.as_mut() {
@@ -364,7 +448,7 @@ struct Skipped {
 /// only counted. The records and findings are those of the full reading.
 struct FastReader<'a> {
     asm: Assembler,
-    part: Part,
+    part: Part<'a>,
     prefilter: Cow<'a, Prefilter>,
     config: &'a Config,
     matcher: &'a Matcher,
@@ -379,9 +463,10 @@ impl<'a> FastReader<'a> {
         prefilter: Cow<'a, Prefilter>,
         config: &'a Config,
         matcher: &'a Matcher,
+        store: &'a Store,
     ) -> FastReader<'a> {
         FastReader {
-            part: Part::new(asm.file()),
+            part: Part::new(asm.file(), store),
             asm,
             prefilter,
             config,
@@ -418,7 +503,7 @@ impl<'a> FastReader<'a> {
         }
     }
 
-    fn finish(mut self) -> Part {
+    fn finish(mut self) -> Part<'a> {
         if let Some(s) = self.skipped.take() {
             self.part.take_quick(s.time);
         }
@@ -451,11 +536,11 @@ impl<F: FnMut(Record)> LineSink for EmitLines<'_, F> {
 /// A stream's lines on the fast path, or read in full when its format has none.
 enum StreamLines<'a> {
     Fast(FastReader<'a>),
-    Full(Assembler, Part, &'a Config, &'a Matcher),
+    Full(Assembler, Part<'a>, &'a Config, &'a Matcher),
 }
 
-impl StreamLines<'_> {
-    fn into_part(self) -> Part {
+impl<'a> StreamLines<'a> {
+    fn into_part(self) -> Part<'a> {
         match self {
             StreamLines::Fast(reader) => reader.finish(),
             StreamLines::Full(_, part, _, _) => part,
@@ -485,14 +570,15 @@ impl LineSink for StreamLines<'_> {
 
 /// Reads a run of mapped lines as one part on the fast path: one prefilter search
 /// runs ahead over the bytes, and each line asks whether a hit lies inside it.
-fn read_part_fast(
+fn read_part_fast<'a>(
     bytes: &[u8],
     asm: Assembler,
-    config: &Config,
-    matcher: &Matcher,
-    prefilter: &Prefilter,
-) -> Part {
-    let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher);
+    config: &'a Config,
+    matcher: &'a Matcher,
+    prefilter: &'a Prefilter,
+    store: &'a Store,
+) -> Part<'a> {
+    let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher, store);
     let mut next_hit = 0;
     for_each_line_at(bytes, |start, line, consumed| {
         // The whole line, past a cap on its length and with its newline.
@@ -510,19 +596,20 @@ struct Chunking<'a> {
     /// The fast path's prefilter, if the input has one.
     prefilter: Option<&'a Prefilter>,
     progress: &'a Progress,
+    store: &'a Store,
     chunk_bytes: usize,
 }
 
 /// Cuts a mapped file into chunks at lines that begin a record, and reads them in
 /// parallel. The cuts depend only on the bytes, never on the thread count, so the
 /// result is the same for every `-j`.
-fn read_chunks(
+fn read_chunks<'s>(
     bytes: &[u8],
     asm: &Assembler,
-    config: &Config,
-    matcher: &Matcher,
-    how: &Chunking<'_>,
-) -> Vec<Part> {
+    config: &'s Config,
+    matcher: &'s Matcher,
+    how: &Chunking<'s>,
+) -> Vec<Part<'s>> {
     use rayon::prelude::*;
     let cuts = chunk_starts(bytes, asm, how.chunk_bytes);
     let spans: Vec<(usize, usize)> = cuts
@@ -550,8 +637,8 @@ fn read_chunks(
     jobs.into_par_iter()
         .map(|(a, b, chunk_asm)| {
             let part = match how.prefilter {
-                Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p),
-                None => read_part(&bytes[a..b], chunk_asm, config, matcher, None),
+                Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p, how.store),
+                None => read_part(&bytes[a..b], chunk_asm, config, matcher, how.store, None),
             };
             how.progress.advance((b - a) as u64);
             part
@@ -743,13 +830,26 @@ mod tests {
     use super::*;
     use crate::rules::catalog;
 
-    fn chunking(prefilter: Option<&Prefilter>, chunk_bytes: usize) -> Chunking<'_> {
-        static HIDDEN: std::sync::LazyLock<Progress> = std::sync::LazyLock::new(Progress::hidden);
+    static HIDDEN: std::sync::LazyLock<Progress> = std::sync::LazyLock::new(Progress::hidden);
+
+    fn chunking<'a>(
+        prefilter: Option<&'a Prefilter>,
+        chunk_bytes: usize,
+        store: &'a Store,
+    ) -> Chunking<'a> {
         Chunking {
             prefilter,
             progress: &HIDDEN,
+            store,
             chunk_bytes,
         }
+    }
+
+    /// The findings of merged entries, read back from the store.
+    fn decoded(entries: &[Entry], store: &std::sync::Arc<Store>) -> Vec<Finding> {
+        crate::store::Findings::new(entries.to_vec(), std::sync::Arc::clone(store))
+            .load(entries)
+            .unwrap()
     }
 
     fn config() -> Config {
@@ -771,6 +871,7 @@ mod tests {
         let bytes = text.as_bytes();
         let config = config();
         let matcher = Matcher::new(catalog::builtin());
+        let store = std::sync::Arc::new(Store::new());
         let asm = Assembler::new(
             "t.log".into(),
             Format::NginxError,
@@ -778,13 +879,27 @@ mod tests {
             TimeCtx::default(),
         );
         let whole = merge(
-            vec![read_part(bytes, asm.clone(), &config, &matcher, None)],
+            vec![read_part(
+                bytes,
+                asm.clone(),
+                &config,
+                &matcher,
+                &store,
+                None,
+            )],
             &config,
             Format::NginxError,
         );
+        let whole = (whole.0, decoded(&whole.1, &store));
         assert!(whole.1.len() > 100);
         for size in [1, 100, 333, 1000, 4096] {
-            let parts = read_chunks(bytes, &asm, &config, &matcher, &chunking(None, size));
+            let parts = read_chunks(
+                bytes,
+                &asm,
+                &config,
+                &matcher,
+                &chunking(None, size, &store),
+            );
             assert!(
                 size > 1000 || parts.len() > 5,
                 "size {size}: {} parts",
@@ -792,7 +907,11 @@ mod tests {
             );
             let chunked = merge(parts, &config, Format::NginxError);
             assert_eq!(chunked.0, whole.0, "summary, chunk size {size}");
-            assert_eq!(chunked.1, whole.1, "findings, chunk size {size}");
+            assert_eq!(
+                decoded(&chunked.1, &store),
+                whole.1,
+                "findings, chunk size {size}"
+            );
         }
         let prefilter = Prefilter::new(&matcher, Format::NginxError, bytes);
         assert!(prefilter.string_count().is_some());
@@ -802,11 +921,15 @@ mod tests {
                 &asm,
                 &config,
                 &matcher,
-                &chunking(Some(&prefilter), size),
+                &chunking(Some(&prefilter), size, &store),
             );
             let fast = merge(parts, &config, Format::NginxError);
             assert_eq!(fast.0, whole.0, "summary, fast path, chunk size {size}");
-            assert_eq!(fast.1, whole.1, "findings, fast path, chunk size {size}");
+            assert_eq!(
+                decoded(&fast.1, &store),
+                whole.1,
+                "findings, fast path, chunk size {size}"
+            );
         }
     }
 
@@ -816,6 +939,7 @@ mod tests {
     fn the_fast_path_reads_real_logs_like_the_full_reading() {
         let config = config();
         let matcher = Matcher::new(catalog::builtin());
+        let store = std::sync::Arc::new(Store::new());
         let mut files = Vec::new();
         for dir in ["../shared/corpus", "testdata"] {
             let mut stack = vec![std::path::PathBuf::from(dir)];
@@ -847,10 +971,18 @@ mod tests {
             }
             compared += 1;
             let whole = merge(
-                vec![read_part(&bytes, asm.clone(), &config, &matcher, None)],
+                vec![read_part(
+                    &bytes,
+                    asm.clone(),
+                    &config,
+                    &matcher,
+                    &store,
+                    None,
+                )],
                 &config,
                 format,
             );
+            let whole = (whole.0, decoded(&whole.1, &store));
             // Read as a stream (stdin, .gz): the prefilter from the lines held back.
             let input = Input {
                 name: path.display().to_string().into(),
@@ -867,12 +999,13 @@ mod tests {
                         Cow::Owned(prefilter),
                         &config,
                         &matcher,
+                        &store,
                     ))
                 });
             let streamed = merge(vec![lines.into_part()], &config, format);
             assert_eq!(streamed.0, whole.0, "{}: summary, streamed", path.display());
             assert_eq!(
-                streamed.1,
+                decoded(&streamed.1, &store),
                 whole.1,
                 "{}: findings, streamed",
                 path.display()
@@ -885,11 +1018,16 @@ mod tests {
                     &asm,
                     &config,
                     &matcher,
-                    &chunking(Some(&prefilter), 4096),
+                    &chunking(Some(&prefilter), 4096, &store),
                 );
                 let fast = merge(parts, &config, format);
                 assert_eq!(fast.0, whole.0, "{}: summary", path.display());
-                assert_eq!(fast.1, whole.1, "{}: findings", path.display());
+                assert_eq!(
+                    decoded(&fast.1, &store),
+                    whole.1,
+                    "{}: findings",
+                    path.display()
+                );
             }
         }
         assert!(compared > 5, "only {compared} files have a fast reading");

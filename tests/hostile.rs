@@ -478,6 +478,7 @@ fn a_file_truncated_while_it_is_scanned_is_reported_not_fatal() {
         &matcher,
         None,
         &logscan::output::progress::Progress::hidden(),
+        &logscan::store::Store::new(),
         Some(&mut sink),
     );
     let e = scanned.error.expect("the shrink is reported");

@@ -83,7 +83,16 @@ fn scan_records(input: &Input, config: &Config, matcher: &Matcher) -> Vec<Record
         records.push(r);
     };
     let hidden = logscan::output::progress::Progress::hidden();
-    let scanned = logscan::scan::scan(input, config, matcher, None, &hidden, Some(&mut sink));
+    let store = logscan::store::Store::new();
+    let scanned = logscan::scan::scan(
+        input,
+        config,
+        matcher,
+        None,
+        &hidden,
+        &store,
+        Some(&mut sink),
+    );
     assert!(scanned.error.is_none(), "{:?}", scanned.error);
     records
 }

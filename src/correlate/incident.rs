@@ -12,6 +12,7 @@ use super::explain::{cloudflare_view, explain};
 use super::root_cause::{front_server_status, most_common, root_cause};
 use crate::parse::Stamp;
 use crate::rules::{Cause, Finding};
+use crate::store::Findings;
 
 /// Context that precedes the first impact line may still explain it.
 const LEAD: i64 = 120;
@@ -74,32 +75,72 @@ pub fn correlate(
 ) -> Vec<Incident> {
     let mut timed: Vec<&Finding> = findings.iter().filter(|f| f.time.is_some()).collect();
     timed.sort_by_key(|f| f.time);
-    let impact: Vec<&Finding> = timed
+    let times: Vec<(Stamp, Option<u16>)> = timed
         .iter()
-        .copied()
-        .filter(|f| f.status.is_some_and(|s| s >= 500))
+        .map(|f| (f.time.expect("filtered on time"), f.status))
         .collect();
+    let incidents = spans(&times, window)
+        .into_iter()
+        .map(|(start, end, members)| build(0, start, end, &timed[members], client_errors))
+        .collect();
+    finish(incidents, client_errors)
+}
+
+/// Like [`correlate`], for a run's stored findings (sorted by time, the timed ones
+/// first): the entries decide the incidents, and only one incident's findings are
+/// read into memory at a time.
+pub fn correlate_stored(
+    findings: &Findings,
+    client_errors: &ClientErrors,
+    window: Duration,
+) -> std::io::Result<Vec<Incident>> {
+    let entries = findings.entries();
+    let timed = &entries[..entries.partition_point(|e| e.time.is_some())];
+    let times: Vec<(Stamp, Option<u16>)> = timed
+        .iter()
+        .map(|e| (e.time.expect("the timed ones"), e.status))
+        .collect();
+    let mut incidents = Vec::new();
+    for (start, end, members) in spans(&times, window) {
+        let loaded = findings.load(&timed[members])?;
+        let refs: Vec<&Finding> = loaded.iter().collect();
+        incidents.push(build(0, start, end, &refs, client_errors));
+    }
+    Ok(finish(incidents, client_errors))
+}
+
+/// The incidents in findings sorted by time (`times`: each one's time and status):
+/// start, end, and the positions of their members, context included.
+fn spans(
+    times: &[(Stamp, Option<u16>)],
+    window: Duration,
+) -> Vec<(Stamp, Stamp, std::ops::Range<usize>)> {
     let mut groups: Vec<(Stamp, Stamp)> = Vec::new();
-    for f in &impact {
-        let t = f.time.expect("filtered on time");
+    for &(t, status) in times {
+        if status.is_none_or(|s| s < 500) {
+            continue;
+        }
         match groups.last_mut() {
             Some((_, end)) if t.utc - end.utc <= window => *end = t,
             _ => groups.push((t, t)),
         }
     }
-    // Findings sorted by time: each incident takes its slice by binary search, so a
-    // log with many incidents costs n log n, not incidents × findings.
-    let at = |f: &&Finding| f.time.expect("filtered on time").utc;
-    let mut incidents: Vec<Incident> = groups
+    // Each incident takes its slice by binary search, so a log with many incidents
+    // costs n log n, not incidents × findings.
+    groups
         .into_iter()
         .map(|(start, end)| {
             let lo = start.utc - Duration::seconds(LEAD);
             let hi = end.utc + Duration::seconds(TRAIL);
-            let members = &timed[timed.partition_point(|f| at(f) < lo)..];
-            let members = &members[..members.partition_point(|f| at(f) <= hi)];
-            build(0, start, end, members, client_errors)
+            let first = times.partition_point(|(t, _)| t.utc < lo);
+            let last = times.partition_point(|(t, _)| t.utc <= hi);
+            (start, end, first..last.max(first))
         })
-        .collect();
+        .collect()
+}
+
+/// Adds the access-log bursts, orders the incidents and numbers them.
+fn finish(mut incidents: Vec<Incident>, client_errors: &ClientErrors) -> Vec<Incident> {
     incidents.extend(access_only(&incidents, client_errors));
     incidents.sort_by_key(|i| i.start);
     for (n, i) in incidents.iter_mut().enumerate() {

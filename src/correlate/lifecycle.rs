@@ -51,6 +51,38 @@ pub fn promote_unrecovered_stops(
     }
 }
 
+/// [`promote_unrecovered_stops`] over a run's stored findings: only the lifecycle lines
+/// (few) are read; the stops it promotes are stored again and their entries updated.
+pub fn promote_stored(findings: &mut crate::store::Findings) -> std::io::Result<()> {
+    let positions: Vec<usize> = findings
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.lifecycle.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if positions.is_empty() {
+        return Ok(());
+    }
+    let selected: Vec<crate::store::Entry> =
+        positions.iter().map(|&i| findings.entries()[i]).collect();
+    let mut loaded = findings.load(&selected)?;
+    promote_unrecovered_stops(&mut loaded, None);
+    for ((&i, before), f) in positions.iter().zip(&selected).zip(&loaded) {
+        if f.status != before.status {
+            let mut bytes = Vec::new();
+            crate::store::encode(f, &mut bytes);
+            let offset = findings.store().put(&bytes);
+            let loc = crate::store::Loc {
+                offset,
+                len: bytes.len() as u32,
+            };
+            findings.entries_mut()[i] = crate::store::Entry::of(f, loc);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

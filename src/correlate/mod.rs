@@ -8,5 +8,5 @@ mod incident;
 pub(crate) mod lifecycle;
 mod root_cause;
 
-pub use incident::{correlate, ClientError, ClientErrors, Cloudflare, Incident};
-pub use lifecycle::promote_unrecovered_stops;
+pub use incident::{correlate, correlate_stored, ClientError, ClientErrors, Cloudflare, Incident};
+pub use lifecycle::{promote_stored, promote_unrecovered_stops};

@@ -17,6 +17,7 @@ use crate::app::Report;
 use crate::correlate::{plural, Incident};
 use crate::rules::{Cause, Finding};
 use crate::scan::FileSummary;
+use crate::store::Entry;
 
 /// The most bars the timeline draws; longer spans group minutes into one bar.
 const MAX_BARS: i64 = 180;
@@ -227,6 +228,7 @@ fn facts(i: &Incident) -> String {
 fn quiet_findings(report: &Report) -> String {
     let undated = report
         .findings
+        .entries()
         .iter()
         .filter(|f| f.status.is_some_and(|s| s >= 500))
         .count();
@@ -269,7 +271,7 @@ struct Frame {
 
 /// The window around the incidents (or around all findings when there is none), in
 /// whole minutes, with the findings counted into bars.
-fn frame(findings: &[Finding], incidents: &[Incident]) -> Option<Frame> {
+fn frame(findings: &[Entry], incidents: &[Incident]) -> Option<Frame> {
     let times: Vec<i64> = findings
         .iter()
         .filter_map(|f| f.time)
@@ -330,7 +332,7 @@ fn minute_time(m: i64) -> DateTime<Utc> {
 
 fn timeline_section(report: &Report) -> String {
     let mut html = String::from("<section id=\"timeline\">\n<h2>Timeline</h2>\n");
-    let Some(frame) = frame(&report.findings, &report.incidents) else {
+    let Some(frame) = frame(report.findings.entries(), &report.incidents) else {
         html.push_str("<p class=\"muted\">No finding carries a time: nothing to place on a timeline.</p>\n</section>\n");
         return html;
     };
@@ -632,13 +634,16 @@ fn evidence_table(evidence: &[Finding]) -> String {
 // --------------------------------------------------------------- the rest ---
 
 fn undated_section(report: &Report) -> String {
-    let undated: Vec<Finding> = report
+    let entries: Vec<Entry> = report
         .findings
+        .entries()
         .iter()
         .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
         .take(20)
-        .cloned()
+        .copied()
         .collect();
+    // A store that cannot be read back shows as no undated lines: the report goes on.
+    let undated = report.findings.load(&entries).unwrap_or_default();
     if undated.is_empty() {
         return String::new();
     }

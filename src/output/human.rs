@@ -15,6 +15,7 @@ use crate::correlate::{plural, Incident};
 use crate::parse::{Level, Record, Stamp};
 use crate::rules::Finding;
 use crate::scan::FileSummary;
+use crate::store::Entry;
 
 /// Evidence messages are cut to this many characters on screen (counted in full elsewhere).
 const MESSAGE_WIDTH: usize = 200;
@@ -35,6 +36,7 @@ pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> i
     write_undated(out, report, &style)?;
     let quiet = report
         .findings
+        .entries()
         .iter()
         .filter(|f| f.status.is_none())
         .count();
@@ -62,11 +64,13 @@ pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> i
 
 /// Findings with client impact that carry no time (pastes, `docker logs` without `-t`):
 /// they cannot be placed in an incident, but the operator must still see them.
-fn undated(report: &Report) -> Vec<&Finding> {
+fn undated(report: &Report) -> Vec<Entry> {
     report
         .findings
+        .entries()
         .iter()
         .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
+        .copied()
         .collect()
 }
 
@@ -75,6 +79,9 @@ fn write_undated(out: &mut impl Write, report: &Report, style: &Style) -> io::Re
     if undated.is_empty() {
         return Ok(());
     }
+    let shown = report
+        .findings
+        .load(&undated[..undated.len().min(EVIDENCE_LINES)])?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &undated {
         *counts.entry(f.cause.name()).or_default() += 1;
@@ -87,7 +94,7 @@ fn write_undated(out: &mut impl Write, report: &Report, style: &Style) -> io::Re
         style.bold("Undated evidence"),
         counts.join(", ")
     )?;
-    for f in undated.iter().take(EVIDENCE_LINES) {
+    for f in &shown {
         writeln!(
             out,
             "    {}  {}",

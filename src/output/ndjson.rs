@@ -234,10 +234,10 @@ struct SummaryOut<'a> {
 /// Findings in time order, incidents in time order, then the summary.
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut counts = Counts::default();
-    for f in &report.findings {
-        write_finding(out, f)?;
-        counts.finding(f);
-    }
+    report.findings.for_each(report.findings.entries(), |f| {
+        counts.finding(&f);
+        write_finding(out, &f)
+    })?;
     for i in &report.incidents {
         write_incident(out, i)?;
         counts.incidents += 1;

@@ -1,0 +1,539 @@
+//! Findings kept out of memory. Each finding is encoded once (a compact binary form)
+//! into an append-only store: a buffer that moves to an unlinked temporary file once
+//! it passes [`MEMORY_BYTES`]. What stays in memory per finding is an [`Entry`] — its
+//! time, cause, status and where its bytes are — enough to sort, count and group;
+//! whole findings are read back only where they are written out or explained. So a
+//! log with millions of findings needs memory for their entries, not their text.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Mutex};
+
+use crate::parse::{Format, Level, Stamp};
+use crate::rules::{Cause, Finding, Lifecycle};
+
+/// Encoded findings held in memory before the store moves to a temporary file.
+pub const MEMORY_BYTES: usize = 8 << 20;
+
+/// Where a finding's bytes are in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub offset: u64,
+    pub len: u32,
+}
+
+/// What is kept in memory of one finding.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    pub time: Option<Stamp>,
+    pub status: Option<u16>,
+    pub cause: Cause,
+    pub lifecycle: Option<Lifecycle>,
+    pub loc: Loc,
+}
+
+impl Entry {
+    pub fn of(f: &Finding, loc: Loc) -> Entry {
+        Entry {
+            time: f.time,
+            status: f.status,
+            cause: f.cause,
+            lifecycle: f.lifecycle,
+            loc,
+        }
+    }
+}
+
+/// The append-only store of encoded findings, shared by the scanning threads.
+pub struct Store {
+    inner: Mutex<Inner>,
+    /// Bytes held in memory before they move to the file.
+    memory_bytes: usize,
+}
+
+struct Inner {
+    /// Bytes not yet in the file (all of them while the store is in memory).
+    buffer: Vec<u8>,
+    file: Option<std::fs::File>,
+    /// Bytes in the file.
+    in_file: u64,
+    /// The store could not move to a file (none could be made, or the disk is full):
+    /// it grows in memory instead.
+    no_file: bool,
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::with_memory(MEMORY_BYTES)
+    }
+
+    /// A store that moves to its file past `memory_bytes`.
+    pub fn with_memory(memory_bytes: usize) -> Store {
+        Store {
+            inner: Mutex::new(Inner {
+                buffer: Vec::new(),
+                file: None,
+                in_file: 0,
+                no_file: false,
+            }),
+            memory_bytes,
+        }
+    }
+
+    /// Appends a block of encoded findings; returns the offset it starts at.
+    pub fn put(&self, block: &[u8]) -> u64 {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let at = inner.in_file + inner.buffer.len() as u64;
+        inner.buffer.extend_from_slice(block);
+        if inner.buffer.len() >= self.memory_bytes && !inner.no_file {
+            inner.spill(self.memory_bytes);
+        }
+        at
+    }
+
+    /// The bytes at `loc`.
+    pub fn read(&self, loc: Loc) -> io::Result<Vec<u8>> {
+        let mut out = vec![0; loc.len as usize];
+        self.read_into(loc.offset, &mut out)?;
+        Ok(out)
+    }
+
+    /// Fills `out` from `offset` on.
+    fn read_into(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let end = offset + out.len() as u64;
+        let mut done = 0;
+        if offset < inner.in_file {
+            let file = inner.file.as_ref().expect("bytes in the file");
+            let from_file = (inner.in_file.min(end) - offset) as usize;
+            file.read_exact_at(&mut out[..from_file], offset)?;
+            done = from_file;
+        }
+        if done < out.len() {
+            let start = (offset + done as u64 - inner.in_file) as usize;
+            let rest = &mut out[done..];
+            let src = inner
+                .buffer
+                .get(start..start + rest.len())
+                .ok_or_else(|| io::Error::other("a finding lies past the end of the store"))?;
+            rest.copy_from_slice(src);
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    /// Moves the buffer to the temporary file (created, and unlinked, on first use).
+    fn spill(&mut self, keep_capacity: usize) {
+        if self.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.file = Some(f),
+                Err(_) => {
+                    self.no_file = true;
+                    return;
+                }
+            }
+        }
+        let file = self.file.as_mut().expect("created above");
+        match file.write_all(&self.buffer) {
+            Ok(()) => {
+                self.in_file += self.buffer.len() as u64;
+                self.buffer.clear();
+                self.buffer.shrink_to(keep_capacity);
+            }
+            // A full disk: keep the rest in memory rather than fail the analysis. The
+            // part written stays valid: `in_file` counts only what was written.
+            Err(_) => self.no_file = true,
+        }
+    }
+}
+
+/// A run's findings in report order: entries in memory, the findings in the store.
+pub struct Findings {
+    entries: Vec<Entry>,
+    store: Arc<Store>,
+}
+
+/// How many bytes are read from the store at once when findings are read in order.
+const READ_SPAN: u64 = 1 << 20;
+
+impl Findings {
+    pub fn new(entries: Vec<Entry>, store: Arc<Store>) -> Findings {
+        Findings { entries, store }
+    }
+
+    /// Findings at hand, in the order given, in a store of their own.
+    pub fn from_findings(findings: &[Finding]) -> Findings {
+        let store = Arc::new(Store::new());
+        let mut block = Vec::new();
+        let mut entries = Vec::with_capacity(findings.len());
+        for f in findings {
+            let start = block.len();
+            encode(f, &mut block);
+            let loc = Loc {
+                offset: start as u64,
+                len: (block.len() - start) as u32,
+            };
+            entries.push(Entry::of(f, loc));
+        }
+        let base = store.put(&block);
+        for e in &mut entries {
+            e.loc.offset += base;
+        }
+        Findings::new(entries, store)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entries_mut(&mut self) -> &mut Vec<Entry> {
+        &mut self.entries
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The finding of one entry.
+    pub fn get(&self, entry: &Entry) -> io::Result<Finding> {
+        decode(&self.store.read(entry.loc)?, &mut Interner::default())
+    }
+
+    /// The findings of `entries`, read in spans where their bytes lie together (they
+    /// mostly do: the store is written in file order, and logs run forward in time).
+    pub fn load(&self, entries: &[Entry]) -> io::Result<Vec<Finding>> {
+        let mut out = Vec::with_capacity(entries.len());
+        self.for_each(entries, |f| {
+            out.push(f);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with the finding of each of `entries`, in order.
+    pub fn for_each(
+        &self,
+        entries: &[Entry],
+        mut f: impl FnMut(Finding) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut interner = Interner::default();
+        let mut span: Vec<u8> = Vec::new();
+        let mut span_at = 0u64;
+        for e in entries {
+            let (start, end) = (e.loc.offset, e.loc.offset + u64::from(e.loc.len));
+            if start < span_at || end > span_at + span.len() as u64 {
+                // Moving forward, read ahead (the next entries likely follow); moving
+                // back, read just this one.
+                let until = if start >= span_at {
+                    end.max(start + READ_SPAN).min(self.end())
+                } else {
+                    end
+                };
+                span.resize((until - start) as usize, 0);
+                self.store.read_into(start, &mut span)?;
+                span_at = start;
+            }
+            let bytes = &span[(start - span_at) as usize..(end - span_at) as usize];
+            f(decode(bytes, &mut interner)?)?;
+        }
+        Ok(())
+    }
+
+    /// The end of the store's bytes.
+    fn end(&self) -> u64 {
+        let inner = self.store.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.in_file + inner.buffer.len() as u64
+    }
+}
+
+// --------------------------------------------------------------- encoding ---
+
+/// Appends `f` in the store's binary form.
+pub fn encode(f: &Finding, out: &mut Vec<u8>) {
+    match f.time {
+        Some(t) => {
+            out.push(1 | (u8::from(t.zoned) << 1));
+            out.extend_from_slice(&t.utc.timestamp().to_le_bytes());
+            out.extend_from_slice(&t.utc.timestamp_subsec_nanos().to_le_bytes());
+            out.push(t.frac_digits);
+        }
+        None => out.push(0),
+    }
+    put_str(out, &f.file);
+    out.extend_from_slice(&f.line.to_le_bytes());
+    out.push(format_code(f.format));
+    out.push(f.level.map_or(0, |l| {
+        LEVELS
+            .iter()
+            .position(|&x| x == l)
+            .map_or(0, |i| i as u8 + 1)
+    }));
+    put_str(out, &f.rule);
+    out.push(Cause::ALL.iter().position(|&c| c == f.cause).unwrap_or(0) as u8);
+    out.extend_from_slice(&f.status.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(&f.cloudflare.unwrap_or(0).to_le_bytes());
+    out.push(match f.lifecycle {
+        None => 0,
+        Some(Lifecycle::Stop) => 1,
+        Some(Lifecycle::Start) => 2,
+    });
+    out.extend_from_slice(&(f.matched_line.start as u64).to_le_bytes());
+    out.extend_from_slice(&(f.matched_line.end as u64).to_le_bytes());
+    put_str(out, &f.message);
+    out.extend_from_slice(&(f.fields.len() as u32).to_le_bytes());
+    for (k, v) in &f.fields {
+        put_str(out, k);
+        put_str(out, v);
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn format_code(f: Format) -> u8 {
+    Format::ALL
+        .iter()
+        .position(|&x| x == f)
+        .map_or(u8::MAX, |i| i as u8)
+}
+
+/// Shares the strings that repeat across findings (file names, rule ids, field names).
+#[derive(Default)]
+struct Interner {
+    arcs: HashMap<String, Arc<str>>,
+    keys: HashMap<String, std::borrow::Cow<'static, str>>,
+}
+
+impl Interner {
+    fn arc(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.arcs.get(s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.arcs.insert(s.to_string(), Arc::clone(&a));
+        a
+    }
+
+    fn key(&mut self, s: &str) -> std::borrow::Cow<'static, str> {
+        if let Some(k) = self.keys.get(s) {
+            return k.clone();
+        }
+        let k: std::borrow::Cow<'static, str> = s.to_string().into();
+        self.keys.insert(s.to_string(), k.clone());
+        k
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "a stored finding is damaged")
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
+        let s = self.bytes.get(self.at..self.at + n).ok_or_else(corrupt)?;
+        self.at += n;
+        Ok(s)
+    }
+    fn u8(&mut self) -> io::Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> io::Result<u16> {
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
+    }
+    fn u32(&mut self) -> io::Result<u32> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn u64(&mut self) -> io::Result<u64> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn str(&mut self) -> io::Result<&'a str> {
+        let n = self.u32()? as usize;
+        std::str::from_utf8(self.take(n)?).map_err(|_| corrupt())
+    }
+}
+
+fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
+    let mut r = Reader { bytes, at: 0 };
+    let tag = r.u8()?;
+    let time = if tag & 1 == 1 {
+        let secs = r.u64()? as i64;
+        let nanos = r.u32()?;
+        let frac = r.u8()?;
+        let utc = chrono::DateTime::from_timestamp(secs, nanos).ok_or_else(corrupt)?;
+        Some(Stamp::new(utc, frac, tag & 2 == 2))
+    } else {
+        None
+    };
+    let file = interner.arc(r.str()?);
+    let line = r.u64()?;
+    let format = match r.u8()? {
+        u8::MAX => Format::Unknown,
+        i => *Format::ALL.get(i as usize).ok_or_else(corrupt)?,
+    };
+    let level = match r.u8()? {
+        0 => None,
+        l => Some(LEVELS.get(l as usize - 1).copied().ok_or_else(corrupt)?),
+    };
+    let rule = interner.arc(r.str()?);
+    let cause = *Cause::ALL.get(r.u8()? as usize).ok_or_else(corrupt)?;
+    let status = Some(r.u16()?).filter(|&s| s != 0);
+    let cloudflare = Some(r.u16()?).filter(|&s| s != 0);
+    let lifecycle = match r.u8()? {
+        0 => None,
+        1 => Some(Lifecycle::Stop),
+        _ => Some(Lifecycle::Start),
+    };
+    let matched_line = r.u64()? as usize..r.u64()? as usize;
+    let message = r.str()?.to_string();
+    let n = r.u32()? as usize;
+    let mut fields = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        let k = interner.key(r.str()?);
+        fields.push((k, r.str()?.to_string()));
+    }
+    Ok(Finding {
+        time,
+        file,
+        line,
+        format,
+        level,
+        rule,
+        cause,
+        status,
+        message,
+        fields,
+        cloudflare,
+        lifecycle,
+        matched_line,
+    })
+}
+
+const LEVELS: [Level; 9] = [
+    Level::Emerg,
+    Level::Alert,
+    Level::Crit,
+    Level::Fatal,
+    Level::Error,
+    Level::Warn,
+    Level::Notice,
+    Level::Info,
+    Level::Debug,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(i: u64) -> Finding {
+        Finding {
+            time: (i % 3 != 0).then(|| {
+                Stamp::new(
+                    chrono::DateTime::from_timestamp(1_700_000_000 + i as i64, 120_000_000)
+                        .unwrap(),
+                    3,
+                    i % 2 == 0,
+                )
+            }),
+            file: Arc::from(format!("/var/log/{}.log", i % 2).as_str()),
+            line: i,
+            format: Format::ALL[i as usize % Format::ALL.len()],
+            level: (i % 4 != 0).then_some(LEVELS[i as usize % LEVELS.len()]),
+            rule: Arc::from("nginx-upstream-timeout"),
+            cause: Cause::ALL[i as usize % Cause::ALL.len()],
+            status: (i % 5 != 0).then_some(502),
+            message: format!("message {i} with ünïcode\nand a second line"),
+            fields: vec![
+                ("pid".into(), i.to_string()),
+                ("client".into(), "203.0.113.7".into()),
+            ],
+            cloudflare: (i % 7 == 0).then_some(521),
+            lifecycle: [None, Some(Lifecycle::Stop), Some(Lifecycle::Start)][i as usize % 3],
+            matched_line: 0..9,
+        }
+    }
+
+    #[test]
+    fn findings_read_back_as_written_from_memory_and_from_the_file() {
+        let store = Arc::new(Store::with_memory(1 << 20));
+        let mut entries = Vec::new();
+        let mut block = Vec::new();
+        // Enough to pass the memory limit: part of it lands in the file.
+        let many = 40_000u64;
+        for i in 0..many {
+            let f = finding(i);
+            let start = block.len();
+            encode(&f, &mut block);
+            entries.push((f, start, block.len() - start));
+            if block.len() > 100_000 {
+                let base = store.put(&block);
+                for e in entries.iter_mut().filter(|e| e.1 < usize::MAX / 2) {
+                    e.1 = usize::MAX / 2 + (base as usize + e.1);
+                }
+                block.clear();
+            }
+        }
+        let base = store.put(&block);
+        let entries: Vec<(Finding, Entry)> = entries
+            .into_iter()
+            .map(|(f, start, len)| {
+                let offset = if start >= usize::MAX / 2 {
+                    (start - usize::MAX / 2) as u64
+                } else {
+                    base + start as u64
+                };
+                let loc = Loc {
+                    offset,
+                    len: len as u32,
+                };
+                let e = Entry::of(&f, loc);
+                (f, e)
+            })
+            .collect();
+        assert!(
+            store.inner.lock().unwrap().in_file > 0,
+            "nothing was spilled"
+        );
+        let all: Vec<Entry> = entries.iter().map(|(_, e)| *e).collect();
+        let findings = Findings::new(all.clone(), Arc::clone(&store));
+        let loaded = findings.load(&all).unwrap();
+        for ((want, e), got) in entries.iter().zip(&loaded) {
+            assert_eq!(want, got);
+            assert_eq!(&findings.get(e).unwrap(), want);
+        }
+        // Out of order too.
+        let mut shuffled = all.clone();
+        shuffled.reverse();
+        let back = findings.load(&shuffled).unwrap();
+        assert_eq!(back.len(), many as usize);
+        assert_eq!(back[0], entries.last().unwrap().0);
+    }
+}
