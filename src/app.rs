@@ -62,7 +62,17 @@ pub fn load_matcher(config: &Config) -> Result<Matcher, Error> {
     }
 }
 
+/// Runs the analysis on a pool of `--threads` workers: scanning, correlation and
+/// serialization all run on it.
 pub fn run(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .expect("a thread pool of at least one thread can be built");
+    pool.install(|| run_on_pool(config, matcher))
+}
+
+fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let mut expanded = expand_paths(&config.paths);
     if let Some(root) = &config.discover {
         let found = discover::discover(&discover::Options::new(root, config));
@@ -221,17 +231,11 @@ fn scan_in_order(
     Ok(results)
 }
 
-/// Inputs in parallel on a pool of `--threads` workers (large files in chunks too);
+/// Inputs in parallel on the run's pool (large files in chunks too);
 /// results kept in input order.
 fn scan_parallel(inputs: &[Input], scanning: &Scanning<'_>) -> Vec<Scanned> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(scanning.config.threads)
-        .build()
-        .expect("a thread pool of at least one thread can be built");
-    pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|input| scanning.scan(input, None))
-            .collect()
-    })
+    inputs
+        .par_iter()
+        .map(|input| scanning.scan(input, None))
+        .collect()
 }

@@ -87,8 +87,8 @@ pub fn correlate(
 }
 
 /// Like [`correlate`], for a run's stored findings (sorted by time, the timed ones
-/// first): the entries decide the incidents, and only one incident's findings are
-/// read into memory at a time.
+/// first): the entries decide the incidents, and only the findings of the incidents
+/// being built (one per worker) are read into memory at a time.
 pub fn correlate_stored(
     findings: &Findings,
     client_errors: &ClientErrors,
@@ -100,12 +100,15 @@ pub fn correlate_stored(
         .iter()
         .map(|e| (e.time.expect("the timed ones"), e.status))
         .collect();
-    let mut incidents = Vec::new();
-    for (start, end, members) in spans(&times, window) {
-        let loaded = findings.load(&timed[members])?;
-        let refs: Vec<&Finding> = loaded.iter().collect();
-        incidents.push(build(0, start, end, &refs, client_errors));
-    }
+    use rayon::prelude::*;
+    let incidents = spans(&times, window)
+        .into_par_iter()
+        .map(|(start, end, members)| {
+            let loaded = findings.load(&timed[members])?;
+            let refs: Vec<&Finding> = loaded.iter().collect();
+            Ok(build(0, start, end, &refs, client_errors))
+        })
+        .collect::<std::io::Result<Vec<Incident>>>()?;
     Ok(finish(incidents, client_errors))
 }
 

@@ -231,13 +231,35 @@ struct SummaryOut<'a> {
     errors: Vec<ErrorOut<'a>>,
 }
 
-/// Findings in time order, incidents in time order, then the summary.
+/// Findings serialized by one worker at a time, and how many batches are in flight
+/// (their text is held until it is written, in order).
+const BATCH: usize = 2048;
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Findings in time order, incidents in time order, then the summary. Findings are
+/// read back and serialized in parallel batches, written in order.
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    use rayon::prelude::*;
     let mut counts = Counts::default();
-    report.findings.for_each(report.findings.entries(), |f| {
-        counts.finding(&f);
-        write_finding(out, &f)
-    })?;
+    let entries = report.findings.entries();
+    for e in entries {
+        counts.add(e.cause, e.status);
+    }
+    for window in entries.chunks(BATCH * BATCHES_IN_FLIGHT) {
+        let texts: Vec<io::Result<Vec<u8>>> = window
+            .par_chunks(BATCH)
+            .map(|batch| {
+                let mut text = Vec::with_capacity(batch.len() * 512);
+                report
+                    .findings
+                    .for_each(batch, |f| write_finding(&mut text, &f))?;
+                Ok(text)
+            })
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
     for i in &report.incidents {
         write_incident(out, i)?;
         counts.incidents += 1;
@@ -267,11 +289,16 @@ pub struct Counts {
 
 impl Counts {
     pub fn finding(&mut self, f: &Finding) {
+        self.add(f.cause, f.status);
+    }
+
+    /// One finding of `cause` with `status`.
+    pub fn add(&mut self, cause: crate::rules::Cause, status: Option<u16>) {
         self.findings += 1;
-        *self.by_cause.entry(f.cause.name()).or_insert(0) += 1;
+        *self.by_cause.entry(cause.name()).or_insert(0) += 1;
         *self
             .by_status
-            .entry(f.status.map_or("none".to_string(), |s| s.to_string()))
+            .entry(status.map_or("none".to_string(), |s| s.to_string()))
             .or_insert(0) += 1;
     }
 }
