@@ -24,8 +24,6 @@ pub struct Prefilter {
     strings: Vec<Vec<u8>>,
     /// The format whose rules it stands for.
     format: Format,
-    /// All the strings a record holds (overlapping matches), to learn its rules.
-    each: Option<AhoCorasick>,
     /// For each string, the rules (catalog positions) a record holding it may match.
     rules_of: Vec<Vec<usize>>,
 }
@@ -65,6 +63,7 @@ impl Prefilter {
             .flat_map(|(_, set)| set.iter().cloned())
             .collect();
         let strings = merge_to_fit(minimal(all), &counts, sample, MAX_STRINGS);
+        let strings = rare_starts(strings, sample);
         if strings.is_empty() {
             return Prefilter::everything(format);
         }
@@ -88,18 +87,13 @@ impl Prefilter {
             .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
             .build(&strings)
             .ok();
-        let each = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&strings)
-            .ok();
-        if searcher.is_none() || each.is_none() {
+        if searcher.is_none() {
             return Prefilter::everything(format);
         }
         Prefilter {
             searcher,
             strings,
             format,
-            each,
             rules_of,
         }
     }
@@ -110,7 +104,6 @@ impl Prefilter {
             searcher: None,
             strings: Vec::new(),
             format,
-            each: None,
             rules_of: Vec::new(),
         }
     }
@@ -121,11 +114,18 @@ impl Prefilter {
         if record.format != self.format || record.inner.is_some() {
             return None;
         }
-        let each = self.each.as_ref()?;
+        let searcher = self.searcher.as_ref()?;
+        let message = record.message.as_bytes();
         let mut rules = Vec::new();
         let mut seen = 0u128;
-        for m in each.find_overlapping_iter(&record.message) {
+        // Every string found at every position: no searched string is a prefix of
+        // another (`minimal`), so at most one matches where a search stops, and the
+        // next search starts one byte further.
+        let mut at = 0;
+        while let Some(m) = searcher.find(aho_corasick::Input::new(message).span(at..message.len()))
+        {
             let j = m.pattern().as_usize();
+            at = m.start() + 1;
             if j < 128 && seen & (1 << j) != 0 {
                 continue;
             }
@@ -276,6 +276,50 @@ fn merge_to_fit(
         alive.push((piece.to_vec(), bits.clone()));
     }
     minimal(alive.into_iter().map(|(s, _)| s).collect())
+}
+
+/// Pieces at least this long stand for a string when its start is common.
+const MIN_ANCHOR: usize = 6;
+
+/// A sample hit of a whole string costs a line read in full; one of its first four
+/// bytes only a check by the searcher. This weighs the one against the other.
+const FULL_HIT_WEIGHT: u32 = 50;
+
+/// Replaces each string by the tail of it whose start is rarest in the sample: Teddy
+/// finds candidates by a string's first four bytes, so a common start (` while`, `) in`)
+/// makes it check candidates all over the input. Any piece of a string is as sound a
+/// filter as the string.
+fn rare_starts(strings: Vec<Vec<u8>>, sample: &[u8]) -> Vec<Vec<u8>> {
+    if sample.is_empty() {
+        return strings;
+    }
+    let tails = |s: &[u8]| {
+        let shortest = MIN_ANCHOR.min(s.len());
+        0..=s.len() - shortest
+    };
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    for s in &strings {
+        for i in tails(s) {
+            let tail = &s[i..];
+            pieces.push(tail);
+            pieces.push(&tail[..tail.len().min(4)]);
+        }
+    }
+    let counts = count_in(pieces, sample);
+    let hits = |p: &[u8]| counts.get(p).copied().unwrap_or(0);
+    let chosen = strings
+        .iter()
+        .map(|s| {
+            let best = tails(s)
+                .min_by_key(|&i| {
+                    let tail = &s[i..];
+                    hits(tail) * FULL_HIT_WEIGHT + hits(&tail[..tail.len().min(4)])
+                })
+                .unwrap_or(0);
+            s[best..].to_vec()
+        })
+        .collect();
+    minimal(chosen)
 }
 
 /// The strings without those that contain another (finding the shorter one finds
