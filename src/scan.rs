@@ -394,8 +394,8 @@ const FAST_PATH_BYTES: usize = 4 << 20;
 
 /// How much of an input is sampled to choose the prefilter's strings: a few pieces
 /// spread over it.
-const SAMPLE_PIECES: usize = 4;
-const SAMPLE_PIECE_BYTES: usize = 256 << 10;
+const SAMPLE_PIECES: usize = 8;
+const SAMPLE_PIECE_BYTES: usize = 32 << 10;
 
 /// The prefilter for a large input whose format has a fast reading, or `None`.
 fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilter> {

@@ -196,7 +196,7 @@ const MAX_STRINGS: usize = 64;
 
 /// Shortest and longest common pieces considered when strings are merged.
 const MIN_PIECE: usize = 4;
-const MAX_PIECE: usize = 12;
+const MAX_PIECE: usize = 8;
 
 /// Fits `strings` into `limit` by searching for pieces they share instead (`SQLSTATE[`
 /// for `SQLSTATE[08006]` and `SQLSTATE[57P01]`): every string still holds a searched
