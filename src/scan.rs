@@ -233,12 +233,15 @@ fn merge(
     let mut entries: Vec<Entry> = Vec::new();
     let mut client_errors = ClientErrors::new();
     let mut last_time: Option<Stamp> = None;
+    // Each part numbers its lines from where its reading began (1 for a chunk).
+    let mut lines_before = 0u64;
     for p in parts {
         let store = p.stored.store;
         let mut unplaced = p.unplaced;
         if let Some(t) = last_time {
             unplaced.iter_mut().for_each(|f| infer_time(f, t));
         }
+        unplaced.iter_mut().for_each(|f| f.line += lines_before);
         let mut stored = Stored {
             store,
             entries: Vec::new(),
@@ -252,8 +255,13 @@ fn merge(
             stored.push(f);
         }
         entries.extend(stored.into_entries());
-        entries.extend(p.stored.into_entries());
+        entries.extend(p.stored.into_entries().into_iter().map(|mut e| {
+            e.line_base = lines_before;
+            e
+        }));
+        let base = lines_before;
         let s = p.summary;
+        lines_before += s.lines;
         match &mut summary {
             None => summary = Some(s),
             Some(all) => {
@@ -264,7 +272,10 @@ fn merge(
                 all.last = all.last.max(s.last);
             }
         }
-        client_errors.extend(p.client_errors);
+        client_errors.extend(p.client_errors.into_iter().map(|mut e| {
+            e.line += base;
+            e
+        }));
         last_time = p.last_time.or(last_time);
     }
     let mut summary = summary.expect("an input has at least one part");
@@ -617,22 +628,11 @@ fn read_chunks<'s>(
         .zip(cuts.iter().skip(1).chain(std::iter::once(&bytes.len())))
         .map(|(&a, &b)| (a, b))
         .collect();
-    // Line numbers: each chunk starts after the lines of those before it.
-    let line_counts: Vec<u64> = spans
-        .par_iter()
-        .map(|&(a, b)| memchr::memchr_iter(b'\n', &bytes[a..b]).count() as u64)
-        .collect();
-    let mut first_lines = Vec::with_capacity(spans.len());
-    let mut next = 1u64;
-    for n in &line_counts {
-        first_lines.push(next);
-        next += n;
-    }
     // One assembler per chunk (they keep per-stream state such as the last local time).
+    // Its lines are numbered from 1: `merge` adds the lines of the chunks before it.
     let jobs: Vec<(usize, usize, Assembler)> = spans
         .iter()
-        .zip(first_lines)
-        .map(|(&(a, b), line)| (a, b, asm.clone().starting_at(line, a as u64)))
+        .map(|&(a, b)| (a, b, asm.clone().starting_at(1, a as u64)))
         .collect();
     jobs.into_par_iter()
         .map(|(a, b, chunk_asm)| {
@@ -930,6 +930,46 @@ mod tests {
                 whole.1,
                 "findings, fast path, chunk size {size}"
             );
+        }
+    }
+
+    /// Access-log 5xx lines keep their line numbers when the file is read in chunks.
+    #[test]
+    fn client_errors_keep_their_lines_across_chunks() {
+        let mut text = String::new();
+        for i in 0..200 {
+            let status = if i % 7 == 0 { 502 } else { 200 };
+            text.push_str(&format!("203.0.113.7 - - [24/Nov/2026:10:{:02}:{:02} +0000] \"GET /p{i} HTTP/1.1\" {status} 12 \"-\" \"curl\"\n", i / 60, i % 60));
+        }
+        let bytes = text.as_bytes();
+        let config = config();
+        let matcher = Matcher::new(catalog::builtin());
+        let store = std::sync::Arc::new(Store::new());
+        let asm = Assembler::new("a.log".into(), Format::Access, false, TimeCtx::default());
+        let whole = merge(
+            vec![read_part(
+                bytes,
+                asm.clone(),
+                &config,
+                &matcher,
+                &store,
+                None,
+            )],
+            &config,
+            Format::Access,
+        );
+        assert_eq!(whole.2.len(), 29);
+        assert_eq!(whole.2[1].line, 8);
+        for size in [1, 500, 4096] {
+            let parts = read_chunks(
+                bytes,
+                &asm,
+                &config,
+                &matcher,
+                &chunking(None, size, &store),
+            );
+            let chunked = merge(parts, &config, Format::Access);
+            assert_eq!(chunked.2, whole.2, "chunk size {size}");
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Entry {
     pub cause: Cause,
     pub lifecycle: Option<Lifecycle>,
     pub loc: Loc,
+    /// Added to the stored line number: a chunk of a file numbers its lines from 1.
+    pub line_base: u64,
 }
 
 impl Entry {
@@ -41,6 +43,7 @@ impl Entry {
             cause: f.cause,
             lifecycle: f.lifecycle,
             loc,
+            line_base: 0,
         }
     }
 }
@@ -212,7 +215,9 @@ impl Findings {
 
     /// The finding of one entry.
     pub fn get(&self, entry: &Entry) -> io::Result<Finding> {
-        decode(&self.store.read(entry.loc)?, &mut Interner::default())
+        let mut f = decode(&self.store.read(entry.loc)?, &mut Interner::default())?;
+        f.line += entry.line_base;
+        Ok(f)
     }
 
     /// The findings of `entries`, read in spans where their bytes lie together (they
@@ -250,7 +255,9 @@ impl Findings {
                 span_at = start;
             }
             let bytes = &span[(start - span_at) as usize..(end - span_at) as usize];
-            f(decode(bytes, &mut interner)?)?;
+            let mut finding = decode(bytes, &mut interner)?;
+            finding.line += e.line_base;
+            f(finding)?;
         }
         Ok(())
     }
