@@ -23,13 +23,16 @@ pub struct Loc {
     pub len: u32,
 }
 
-/// What is kept in memory of one finding.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// What is kept in memory of one finding: what correlation decides on, and where the
+/// rest is.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub time: Option<Stamp>,
     pub status: Option<u16>,
     pub cause: Cause,
     pub lifecycle: Option<Lifecycle>,
+    pub front_server: bool,
+    pub file: Arc<str>,
     pub loc: Loc,
     /// Added to the stored line number: a chunk of a file numbers its lines from 1.
     pub line_base: u64,
@@ -42,6 +45,8 @@ impl Entry {
             status: f.status,
             cause: f.cause,
             lifecycle: f.lifecycle,
+            front_server: f.from_front_server(),
+            file: Arc::clone(&f.file),
             loc,
             line_base: 0,
         }
@@ -529,7 +534,7 @@ mod tests {
             store.inner.lock().unwrap().in_file > 0,
             "nothing was spilled"
         );
-        let all: Vec<Entry> = entries.iter().map(|(_, e)| *e).collect();
+        let all: Vec<Entry> = entries.iter().map(|(_, e)| e.clone()).collect();
         let findings = Findings::new(all.clone(), Arc::clone(&store));
         let loaded = findings.load(&all).unwrap();
         for ((want, e), got) in entries.iter().zip(&loaded) {

@@ -2,28 +2,10 @@
 //! what a visitor behind Cloudflare saw — built from the evidence's own fields (pool,
 //! script, limit, killed process, upstream), never generic where the log says more.
 
-use super::root_cause::has_impact;
+use super::evidence::Seen;
 use super::Cloudflare;
 use crate::parse::field;
 use crate::rules::{Cause, Finding};
-
-/// A field of the root finding, or of another finding of the same cause that has it.
-fn pick<'a>(root: &'a Finding, members: &[&'a Finding], name: &str) -> Option<&'a str> {
-    field(&root.fields, name).or_else(|| {
-        members
-            .iter()
-            .filter(|f| f.cause == root.cause)
-            .find_map(|f| field(&f.fields, name))
-    })
-}
-
-/// Findings of a cause that show client impact (the kill, not its preamble).
-fn impact_count(members: &[&Finding], cause: Cause) -> usize {
-    members
-        .iter()
-        .filter(|f| f.cause == cause && has_impact(f))
-        .count()
-}
 
 /// `1 request`, `3 requests`.
 pub fn plural(n: usize, word: &str) -> String {
@@ -140,10 +122,11 @@ fn service_kind(text: &str) -> Option<&'static str> {
 
 /// The gateway lines' upstream peer, without scheme and URI: `127.0.0.1:9000`,
 /// `unix:/run/php/php8.2-fpm.sock`.
-fn upstream<'a>(root: &'a Finding, members: &[&'a Finding]) -> Option<String> {
-    let raw = pick(root, members, "upstream")
-        .or_else(|| pick(root, members, "socket"))
-        .or_else(|| pick(root, members, "addr"))?;
+fn upstream(root: &Finding, seen: &Seen) -> Option<String> {
+    let raw = seen
+        .pick(root, "upstream")
+        .or_else(|| seen.pick(root, "socket"))
+        .or_else(|| seen.pick(root, "addr"))?;
     let peer = raw.split_once("://").map_or(raw, |(_, rest)| rest);
     let peer = match peer.strip_prefix("unix:") {
         // nginx writes `unix:/path.sock:` plus the URI after a colon.
@@ -163,13 +146,8 @@ fn the_backend(up: &Option<String>) -> String {
         .map_or("The backend".to_string(), |u| format!("The backend {u}"))
 }
 
-pub fn explain(
-    root: &Finding,
-    members: &[&Finding],
-    status: u16,
-    failed: usize,
-) -> (String, Vec<String>) {
-    let n = impact_count(members, root.cause).max(1);
+pub fn explain(root: &Finding, seen: &Seen, status: u16, failed: usize) -> (String, Vec<String>) {
+    let n = seen.root_cause_impact.max(1);
     let times = if n == 1 {
         "once".to_string()
     } else {
@@ -180,16 +158,18 @@ pub fn explain(
     } else {
         String::new()
     };
-    let pool = pick(root, members, "pool").map_or(String::new(), |p| format!(" in pool '{p}'"));
+    let pool = seen
+        .pick(root, "pool")
+        .map_or(String::new(), |p| format!(" in pool '{p}'"));
     let (what, steps): (String, Vec<String>) = match root.cause {
         Cause::OomKill => {
-            let comm = pick(root, members, "comm").unwrap_or("a process");
-            let pid = pick(root, members, "pid").map_or(String::new(), |p| format!(" (pid {p}"));
-            let rss = pick(root, members, "rss")
+            let comm = seen.pick(root, "comm").unwrap_or("a process");
+            let pid = seen.pick(root, "pid").map_or(String::new(), |p| format!(" (pid {p}"));
+            let rss = seen.pick(root, "rss")
                 .and_then(|r| r.parse::<u64>().ok())
                 .map_or(String::new(), |kb| format!(", {} MB resident", kb / 1024));
             let detail = if pid.is_empty() { String::new() } else { format!("{pid}{rss})") };
-            let kills = impact_count(members, root.cause);
+            let kills = seen.root_cause_impact;
             let kills = if kills > 1 { format!(" ({kills} kills in all)") } else { String::new() };
             let lower = comm.to_ascii_lowercase();
             let tune = if lower.contains("php") {
@@ -274,7 +254,7 @@ pub fn explain(
             )
         }
         Cause::PhpMemoryExhausted => {
-            let limit = pick(root, members, "limit").map_or("its".to_string(), human_bytes);
+            let limit = seen.pick(root, "limit").map_or("its".to_string(), human_bytes);
             let at = php_location(root).map_or(String::new(), |l| format!(" in {l}"));
             (
                 format!("PHP reached memory_limit ({limit}){at} ({times}); those requests failed."),
@@ -285,7 +265,7 @@ pub fn explain(
             )
         }
         Cause::PhpTimeout => {
-            let script = pick(root, members, "script").unwrap_or("the slow script");
+            let script = seen.pick(root, "script").unwrap_or("the slow script");
             (
                 format!("PHP requests ran past their time limit ({times}) in {script}."),
                 vec![
@@ -295,8 +275,8 @@ pub fn explain(
             )
         }
         Cause::WorkerCrash => {
-            let signal = pick(root, members, "signal").map_or(String::new(), |s| format!(" (signal {s})"));
-            let killed = root.matched_text().contains("SIGKILL") || pick(root, members, "signal") == Some("9");
+            let signal = seen.pick(root, "signal").map_or(String::new(), |s| format!(" (signal {s})"));
+            let killed = root.matched_text().contains("SIGKILL") || seen.pick(root, "signal") == Some("9");
             (
                 format!("Worker processes died{signal}{pool} ({times}); the requests they served got no answer."),
                 if killed {
@@ -335,7 +315,7 @@ pub fn explain(
             ],
         ),
         Cause::WorkerPoolExhausted => {
-            let limit = pick(root, members, "limit").map_or(String::new(), |l| format!(" (limit {l})"));
+            let limit = seen.pick(root, "limit").map_or(String::new(), |l| format!(" (limit {l})"));
             let apache = root.program() == "Apache httpd";
             let setting = if apache { "`MaxRequestWorkers`" } else { "`pm.max_children`" };
             (
@@ -351,7 +331,7 @@ pub fn explain(
             )
         }
         Cause::RateLimited => {
-            let zone = pick(root, members, "zone").map_or(String::new(), |z| format!(" zone \"{z}\""));
+            let zone = seen.pick(root, "zone").map_or(String::new(), |z| format!(" zone \"{z}\""));
             (
                 format!("nginx rate limiting{zone} rejected requests ({times})."),
                 vec![
@@ -365,10 +345,7 @@ pub fn explain(
             let at = root
                 .time
                 .map_or(String::new(), |t| format!(" at {}", t.utc.format("%H:%M:%S")));
-            let after = members
-                .iter()
-                .filter(|f| has_impact(f) && !std::ptr::eq(**f, root))
-                .count();
+            let after = seen.other_impact;
             let front = matches!(who.as_str(), "nginx" | "Apache httpd");
             let outcome = if field(&root.fields, "recovered").is_some() && front {
                 format!(
@@ -393,7 +370,7 @@ pub fn explain(
             )
         }
         Cause::UpstreamRefused => {
-            let up = upstream(root, members);
+            let up = upstream(root, seen);
             (
                 format!(
                     "Nothing accepted connections at {} ({times}): the backend was down or listening elsewhere.",
@@ -409,7 +386,7 @@ pub fn explain(
             )
         }
         Cause::UpstreamReset => {
-            let up = upstream(root, members);
+            let up = upstream(root, seen);
             (
                 format!("{} closed connections mid-request ({times}): it crashed, was killed or restarted.", the_backend(&up)),
                 vec![
@@ -419,7 +396,7 @@ pub fn explain(
             )
         }
         Cause::UpstreamTimeout => {
-            let up = upstream(root, members);
+            let up = upstream(root, seen);
             (
                 format!("{} did not answer in time ({times}).", the_backend(&up)),
                 vec![
@@ -542,11 +519,14 @@ mod tests {
             "x",
             &[("upstream", "fastcgi://unix:/run/php/php8.2-fpm.sock:")],
         );
-        assert_eq!(upstream(&f, &[]).unwrap(), "unix:/run/php/php8.2-fpm.sock");
-        let f = finding("x", &[("upstream", "http://[::1]:3000/api/events")]);
-        assert_eq!(upstream(&f, &[]).unwrap(), "[::1]:3000");
         assert_eq!(
-            the_backend(&upstream(&finding("x", &[]), &[])),
+            upstream(&f, &Seen::default()).unwrap(),
+            "unix:/run/php/php8.2-fpm.sock"
+        );
+        let f = finding("x", &[("upstream", "http://[::1]:3000/api/events")]);
+        assert_eq!(upstream(&f, &Seen::default()).unwrap(), "[::1]:3000");
+        assert_eq!(
+            the_backend(&upstream(&finding("x", &[]), &Seen::default())),
             "The backend"
         );
     }

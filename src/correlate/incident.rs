@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use super::evidence::{Evidence, Seen};
 use super::explain::{cloudflare_view, explain};
 use super::root_cause::{front_server_status, most_common, root_cause};
 use crate::parse::Stamp;
@@ -81,14 +82,21 @@ pub fn correlate(
         .collect();
     let incidents = spans(&times, window)
         .into_iter()
-        .map(|(start, end, members)| build(0, start, end, &timed[members], client_errors))
+        .map(|(start, end, range)| {
+            let members = &timed[range];
+            let mut load = |i: usize| Ok::<_, std::convert::Infallible>(members[i].clone());
+            match build(start, end, members, &mut load, client_errors) {
+                Ok(incident) => incident,
+                Err(never) => match never {},
+            }
+        })
         .collect();
     finish(incidents, client_errors)
 }
 
 /// Like [`correlate`], for a run's stored findings (sorted by time, the timed ones
-/// first): the entries decide the incidents, and only the findings of the incidents
-/// being built (one per worker) are read into memory at a time.
+/// first): the entries decide and count; of each incident only the few findings it
+/// shows or names are read back.
 pub fn correlate_stored(
     findings: &Findings,
     client_errors: &ClientErrors,
@@ -103,10 +111,10 @@ pub fn correlate_stored(
     use rayon::prelude::*;
     let incidents = spans(&times, window)
         .into_par_iter()
-        .map(|(start, end, members)| {
-            let loaded = findings.load(&timed[members])?;
-            let refs: Vec<&Finding> = loaded.iter().collect();
-            Ok(build(0, start, end, &refs, client_errors))
+        .map(|(start, end, range)| {
+            let members = &timed[range];
+            let mut load = |i: usize| findings.get(&members[i]);
+            build(start, end, members, &mut load, client_errors)
         })
         .collect::<std::io::Result<Vec<Incident>>>()?;
     Ok(finish(incidents, client_errors))
@@ -241,14 +249,18 @@ fn access_incident(burst: &[&ClientError]) -> Incident {
     }
 }
 
-fn build(
-    id: usize,
+/// One incident from its members (time order, context included); `load` reads one
+/// member whole: the root line, the evidence lines, and those of the root's cause an
+/// explanation takes a field from.
+fn build<E: Evidence, Err>(
     start: Stamp,
     end: Stamp,
-    members: &[&Finding],
+    members: &[E],
+    load: &mut impl FnMut(usize) -> Result<Finding, Err>,
     client_errors: &ClientErrors,
-) -> Incident {
-    let root = root_cause(members);
+) -> Result<Incident, Err> {
+    let root_at = root_cause(members);
+    let root = load(root_at)?;
     let failed: Vec<u16> = client_errors
         .iter()
         .filter(|e| covers(start, end, e))
@@ -263,7 +275,7 @@ fn build(
             most_common(
                 members
                     .iter()
-                    .filter_map(|f| f.status)
+                    .filter_map(|f| f.status())
                     .filter(|&s| s >= 500),
             )
         })
@@ -271,18 +283,23 @@ fn build(
     let mut causes = BTreeMap::new();
     let mut files: Vec<Arc<str>> = Vec::new();
     for f in members {
-        *causes.entry(f.cause).or_insert(0) += 1;
-        if !files.contains(&f.file) {
-            files.push(f.file.clone());
+        *causes.entry(f.cause()).or_insert(0) += 1;
+        if !files.contains(f.file()) {
+            files.push(f.file().clone());
         }
     }
-    let cloudflare = cloudflare_view(root, status);
-    let (explanation, next_steps) = explain(root, members, status, failed.len());
-    Incident {
-        id,
+    let cloudflare = cloudflare_view(&root, status);
+    let seen = Seen::of(&root, root_at, members, load)?;
+    let (explanation, next_steps) = explain(&root, &seen, status, failed.len());
+    let mut evidence = Vec::with_capacity(EVIDENCE);
+    for i in pick_evidence(root_at, members) {
+        evidence.push(if i == root_at { root.clone() } else { load(i)? });
+    }
+    Ok(Incident {
+        id: 0,
         start: members
             .iter()
-            .filter_map(|f| f.time)
+            .filter_map(|f| f.time())
             .min()
             .map_or(start, |t| t.min(start)),
         end,
@@ -292,36 +309,39 @@ fn build(
         findings: members.len(),
         causes,
         files,
-        evidence: pick_evidence(root, members),
+        evidence,
         failed_requests: failed.len(),
-        per_minute: per_minute(members.iter().filter_map(|f| f.time)),
+        per_minute: per_minute(members.iter().filter_map(|f| f.time())),
         explanation,
         next_steps,
-    }
+    })
 }
 
 /// The root-cause line first, then the first line of every other cause (most
-/// fundamental first), then the last line of the incident.
-fn pick_evidence(root: &Finding, members: &[&Finding]) -> Vec<Finding> {
-    let mut picked: Vec<&Finding> = vec![root];
-    let mut by_family: Vec<&Finding> = members.to_vec();
-    by_family.sort_by_key(|f| (f.cause.family(), f.time));
-    for f in by_family {
+/// fundamental first), then the last line of the incident: their positions.
+fn pick_evidence<E: Evidence>(root_at: usize, members: &[E]) -> Vec<usize> {
+    let mut picked: Vec<usize> = vec![root_at];
+    let mut by_family: Vec<usize> = (0..members.len()).collect();
+    by_family.sort_by_key(|&i| (members[i].cause().family(), members[i].time()));
+    for i in by_family {
         if picked.len() >= EVIDENCE - 1 {
             break;
         }
-        if !picked.iter().any(|p| p.cause == f.cause) {
-            picked.push(f);
+        if !picked
+            .iter()
+            .any(|&p| members[p].cause() == members[i].cause())
+        {
+            picked.push(i);
         }
     }
-    if let Some(last) = members.last() {
-        if !picked.iter().any(|p| std::ptr::eq(*p, *last)) {
+    if let Some(last) = members.len().checked_sub(1) {
+        if !picked.contains(&last) {
             picked.push(last);
         }
     }
     // The root-cause line first, the rest in time order.
-    picked[1..].sort_by_key(|f| f.time);
-    picked.into_iter().cloned().collect()
+    picked[1..].sort_by_key(|&i| members[i].time());
+    picked
 }
 
 /// How many of `times` fall in each minute from the first to the last.

@@ -64,8 +64,10 @@ pub fn promote_stored(findings: &mut crate::store::Findings) -> std::io::Result<
     if positions.is_empty() {
         return Ok(());
     }
-    let selected: Vec<crate::store::Entry> =
-        positions.iter().map(|&i| findings.entries()[i]).collect();
+    let selected: Vec<crate::store::Entry> = positions
+        .iter()
+        .map(|&i| findings.entries()[i].clone())
+        .collect();
     let mut loaded = findings.load(&selected)?;
     promote_unrecovered_stops(&mut loaded, None);
     for ((&i, before), f) in positions.iter().zip(&selected).zip(&loaded) {

@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
-use crate::parse::Format;
-use crate::rules::{Cause, Family, Finding};
+use super::evidence::Evidence;
+use crate::rules::{Cause, Family};
 
-/// The finding that names the root cause among `members` (which holds at least one
-/// finding with client impact).
+/// The position of the finding that names the root cause among `members` (which holds
+/// at least one finding with client impact).
 ///
 /// Findings with client impact compete, and so do events without impact of their own
 /// that explain failures around them: the system running out of something, a
@@ -18,54 +18,61 @@ use crate::rules::{Cause, Family, Finding};
 /// slow-request logging) describe an outage but do not explain it, so they do not
 /// compete. Within the gateway family, `no live upstreams` comes last: it only says
 /// that the failures before it took every server out.
-pub fn root_cause<'a>(members: &[&'a Finding]) -> &'a Finding {
-    let explains = |f: &&Finding| {
+pub fn root_cause<E: Evidence>(members: &[E]) -> usize {
+    let explains = |f: &E| {
         // A service coming back is the end of an outage, not its cause.
-        if f.lifecycle == Some(crate::rules::Lifecycle::Start) {
+        if f.lifecycle() == Some(crate::rules::Lifecycle::Start) {
             return false;
         }
-        has_impact(f)
+        f.has_impact()
             || matches!(
-                f.cause.family(),
+                f.cause().family(),
                 Family::System | Family::Dependency | Family::Lifecycle
             )
     };
-    let candidates: Vec<&Finding> = members.iter().copied().filter(explains).collect();
+    let all: Vec<usize> = (0..members.len()).collect();
+    let candidates: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| explains(&members[i]))
+        .collect();
     let candidates = if candidates.is_empty() {
-        members
+        all
     } else {
-        &candidates
+        candidates
     };
     let mut counts: HashMap<Cause, usize> = HashMap::new();
-    for f in candidates {
-        *counts.entry(f.cause).or_default() += 1;
+    for &i in &candidates {
+        *counts.entry(members[i].cause()).or_default() += 1;
     }
     // A PHP error or a crashed worker fails the one request it happened in: a few of
     // them among a flood of gateway errors do not explain the flood.
     let gateway = candidates
         .iter()
-        .filter(|f| f.cause.family() == Family::Gateway && has_impact(f))
+        .filter(|&&i| members[i].cause().family() == Family::Gateway && members[i].has_impact())
         .count();
-    let explains_enough = |f: &&Finding| !per_request(f.cause) || counts[&f.cause] * 5 >= gateway;
-    let weighty: Vec<&Finding> = candidates.iter().copied().filter(explains_enough).collect();
+    let explains_enough = |i: &usize| {
+        !per_request(members[*i].cause()) || counts[&members[*i].cause()] * 5 >= gateway
+    };
+    let weighty: Vec<usize> = candidates.iter().copied().filter(explains_enough).collect();
     let candidates = if weighty.is_empty() {
         candidates
     } else {
-        &weighty
+        weighty
     };
     candidates
-        .iter()
-        .copied()
-        .min_by_key(|f| {
-            let consequence = f.cause == Cause::NoLiveUpstreams;
-            let family = f.cause.family();
+        .into_iter()
+        .min_by_key(|&i| {
+            let f = &members[i];
+            let consequence = f.cause() == Cause::NoLiveUpstreams;
+            let family = f.cause().family();
             (
                 family,
                 consequence,
-                std::cmp::Reverse(counts[&f.cause]),
-                f.cause,
-                !has_impact(f),
-                f.time,
+                std::cmp::Reverse(counts[&f.cause()]),
+                f.cause(),
+                !f.has_impact(),
+                f.time(),
             )
         })
         .expect("an incident has findings")
@@ -77,11 +84,6 @@ fn per_request(cause: Cause) -> bool {
         cause,
         Cause::PhpFatal | Cause::PhpMemoryExhausted | Cause::PhpTimeout | Cause::WorkerCrash
     )
-}
-
-/// Whether a finding shows that clients got a server error.
-pub fn has_impact(f: &Finding) -> bool {
-    f.status.is_some_and(|s| s >= 500)
 }
 
 /// The most common value, the larger one on a tie.
@@ -97,18 +99,12 @@ pub fn most_common(values: impl IntoIterator<Item = u16>) -> Option<u16> {
 }
 
 /// What the front server's own lines say clients got.
-pub fn front_server_status(members: &[&Finding]) -> Option<u16> {
+pub fn front_server_status<E: Evidence>(members: &[E]) -> Option<u16> {
     most_common(
         members
             .iter()
-            .filter(|f| is_front_server(f))
-            .filter_map(|f| f.status)
+            .filter(|f| f.front_server())
+            .filter_map(|f| f.status())
             .filter(|&s| s >= 500),
     )
-}
-
-fn is_front_server(f: &Finding) -> bool {
-    let inner = crate::parse::field(&f.fields, "inner_format");
-    matches!(f.format, Format::NginxError | Format::ApacheError)
-        || matches!(inner, Some("nginx-error" | "apache-error"))
 }

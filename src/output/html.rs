@@ -640,7 +640,7 @@ fn undated_section(report: &Report) -> String {
         .iter()
         .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
         .take(20)
-        .copied()
+        .cloned()
         .collect();
     // A store that cannot be read back shows as no undated lines: the report goes on.
     let undated = report.findings.load(&entries).unwrap_or_default();

@@ -70,7 +70,7 @@ fn undated(report: &Report) -> Vec<Entry> {
         .entries()
         .iter()
         .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
-        .copied()
+        .cloned()
         .collect()
 }
 

@@ -47,6 +47,14 @@ impl Finding {
             .unwrap_or(&self.message)
     }
 
+    /// Whether the front server (nginx, Apache) wrote it, directly or inside a
+    /// container log: its status is what clients got.
+    pub fn from_front_server(&self) -> bool {
+        let inner = crate::parse::field(&self.fields, "inner_format");
+        matches!(self.format, Format::NginxError | Format::ApacheError)
+            || matches!(inner, Some("nginx-error" | "apache-error"))
+    }
+
     /// The program that wrote the line, as an operator names it: `nginx`, `php-fpm`,
     /// `Apache httpd`, a syslog tag or systemd unit, a container.
     pub fn program(&self) -> String {

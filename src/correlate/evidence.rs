@@ -1,0 +1,137 @@
+//! What correlation reads of a finding. Grouping, counting and ranking need only a
+//! few facts ([`Evidence`]): a stored run's entries carry them, so an incident of a
+//! million findings is judged without reading them back. Only the root line, the
+//! evidence lines and the fields an explanation names ([`Seen`]) are read whole.
+
+use std::sync::Arc;
+
+use crate::parse::{field, Stamp};
+use crate::rules::{Cause, Finding, Lifecycle};
+use crate::store::Entry;
+
+/// The facts of one finding that correlation decides on.
+pub trait Evidence {
+    fn time(&self) -> Option<Stamp>;
+    fn status(&self) -> Option<u16>;
+    fn cause(&self) -> Cause;
+    fn lifecycle(&self) -> Option<Lifecycle>;
+    /// Written by the front server (nginx, Apache), directly or inside a container log.
+    fn front_server(&self) -> bool;
+    fn file(&self) -> &Arc<str>;
+
+    /// Whether clients got a server error.
+    fn has_impact(&self) -> bool {
+        self.status().is_some_and(|s| s >= 500)
+    }
+}
+
+impl Evidence for &Finding {
+    fn time(&self) -> Option<Stamp> {
+        self.time
+    }
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+    fn cause(&self) -> Cause {
+        self.cause
+    }
+    fn lifecycle(&self) -> Option<Lifecycle> {
+        self.lifecycle
+    }
+    fn front_server(&self) -> bool {
+        self.from_front_server()
+    }
+    fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+}
+
+impl Evidence for Entry {
+    fn time(&self) -> Option<Stamp> {
+        self.time
+    }
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+    fn cause(&self) -> Cause {
+        self.cause
+    }
+    fn lifecycle(&self) -> Option<Lifecycle> {
+        self.lifecycle
+    }
+    fn front_server(&self) -> bool {
+        self.front_server
+    }
+    fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+}
+
+/// The fields an explanation may name.
+const NAMED: [&str; 11] = [
+    "pool", "comm", "pid", "rss", "limit", "script", "signal", "zone", "upstream", "socket", "addr",
+];
+
+/// What an explanation needs of an incident besides its root line: the first value of
+/// each named field among the findings of the root's cause, and counts.
+#[derive(Default)]
+pub struct Seen {
+    picks: Vec<(&'static str, String)>,
+    /// Findings of the root's cause that show client impact.
+    pub root_cause_impact: usize,
+    /// Findings with client impact other than the root line.
+    pub other_impact: usize,
+}
+
+impl Seen {
+    /// Reads `members` (`load` reads one whole) for the fields the root line lacks, in
+    /// order, until each is found or the findings of the root's cause run out.
+    pub fn of<E: Evidence, Err>(
+        root: &Finding,
+        root_at: usize,
+        members: &[E],
+        load: &mut impl FnMut(usize) -> Result<Finding, Err>,
+    ) -> Result<Seen, Err> {
+        let mut missing: Vec<&'static str> = NAMED
+            .iter()
+            .copied()
+            .filter(|n| field(&root.fields, n).is_none())
+            .collect();
+        let mut picks = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            if missing.is_empty() {
+                break;
+            }
+            if i == root_at || m.cause() != root.cause {
+                continue;
+            }
+            let f = load(i)?;
+            missing.retain(|name| match field(&f.fields, name) {
+                Some(v) => {
+                    picks.push((*name, v.to_string()));
+                    false
+                }
+                None => true,
+            });
+        }
+        let impact = members.iter().filter(|m| m.has_impact()).count();
+        Ok(Seen {
+            picks,
+            root_cause_impact: members
+                .iter()
+                .filter(|m| m.cause() == root.cause && m.has_impact())
+                .count(),
+            other_impact: impact - usize::from(root.status.is_some_and(|s| s >= 500)),
+        })
+    }
+
+    /// A field of the root finding, or of another finding of the same cause that has it.
+    pub fn pick<'a>(&'a self, root: &'a Finding, name: &str) -> Option<&'a str> {
+        field(&root.fields, name).or_else(|| {
+            self.picks
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        })
+    }
+}
