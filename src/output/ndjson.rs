@@ -233,8 +233,8 @@ struct SummaryOut<'a> {
 
 /// Findings serialized by one worker at a time, and how many batches are in flight
 /// (their text is held until it is written, in order).
-const BATCH: usize = 2048;
-const BATCHES_IN_FLIGHT: usize = 8;
+const BATCH: usize = 1024;
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Findings in time order, incidents in time order, then the summary. Findings are
 /// read back and serialized in parallel batches, written in order.
