@@ -5,7 +5,6 @@
 //! whole findings are read back only where they are written out or explained. So a
 //! log with millions of findings needs memory for their entries, not their text.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::sync::{Arc, Mutex};
@@ -327,29 +326,37 @@ fn format_code(f: Format) -> u8 {
         .map_or(u8::MAX, |i| i as u8)
 }
 
-/// Shares the strings that repeat across findings (file names, rule ids, field names).
+/// How many distinct strings of a kind the interner keeps.
+const INTERNED: usize = 64;
+
+/// Shares the strings that repeat across findings (file names, rule ids, field names):
+/// few distinct ones, so a list searched in order beats hashing.
 #[derive(Default)]
 struct Interner {
-    arcs: HashMap<String, Arc<str>>,
-    keys: HashMap<String, std::borrow::Cow<'static, str>>,
+    arcs: Vec<Arc<str>>,
+    keys: Vec<std::borrow::Cow<'static, str>>,
 }
 
 impl Interner {
     fn arc(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.arcs.get(s) {
+        if let Some(a) = self.arcs.iter().find(|a| ***a == *s) {
             return Arc::clone(a);
         }
         let a: Arc<str> = Arc::from(s);
-        self.arcs.insert(s.to_string(), Arc::clone(&a));
+        if self.arcs.len() < INTERNED {
+            self.arcs.push(Arc::clone(&a));
+        }
         a
     }
 
     fn key(&mut self, s: &str) -> std::borrow::Cow<'static, str> {
-        if let Some(k) = self.keys.get(s) {
+        if let Some(k) = self.keys.iter().find(|k| **k == s) {
             return k.clone();
         }
         let k: std::borrow::Cow<'static, str> = s.to_string().into();
-        self.keys.insert(s.to_string(), k.clone());
+        if self.keys.len() < INTERNED {
+            self.keys.push(k.clone());
+        }
         k
     }
 }
