@@ -66,6 +66,97 @@ pub fn head(line: &str) -> Option<Head> {
     })
 }
 
+/// The fast path's test: where the stamp (`dd/Mon/yyyy:HH:MM:SS +zzzz`) of `raw` is when
+/// [`head`] reads it as an access line whose status is not a server error, and nothing
+/// else would read it first (a container envelope). A 5xx line, or anything unsure,
+/// gives `None`: it is read in full. [`stamp`] reads the stamp.
+pub fn quick_shape(raw: &[u8]) -> Option<std::ops::Range<usize>> {
+    let b = raw.strip_suffix(b"\r").unwrap_or(raw);
+    // What the assembler tries before the text formats: JSON envelopes, journal markers,
+    // `docker logs -t` stamps, `compose` prefixes (`name  | `), colour codes.
+    if b.first() == Some(&b'{')
+        || b.starts_with(b"-- ")
+        || b.get(..5)
+            .is_some_and(|p| p[..4].iter().all(u8::is_ascii_digit) && p[4] == b'-')
+        || memchr::memchr(0x1b, b).is_some()
+    {
+        return None;
+    }
+    let name = b
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        .count();
+    let pad = b[name..].iter().take_while(|&&c| c == b' ').count();
+    if name > 0 && pad > 0 && b.get(name + pad) == Some(&b'|') {
+        return None;
+    }
+    let open = memchr::memmem::find(b, b" [")?;
+    let parts = b[..open].split(|&c| c == b' ');
+    let (mut count, mut empty) = (0, false);
+    for p in parts {
+        count += 1;
+        empty |= p.is_empty();
+    }
+    if !(3..=4).contains(&count) || empty {
+        return None;
+    }
+    let d = &b[open + 2..];
+    if d.len() < 28
+        || d[2] != b'/'
+        || d[6] != b'/'
+        || d[11] != b':'
+        || d[20] != b' '
+        || d[26] != b']'
+        || !d[27..].starts_with(b" \"")
+    {
+        return None;
+    }
+    match request_and_status_bytes(&d[29..]) {
+        Some(status) if status >= 500 => None,
+        _ => Some(open + 2..open + 2 + 26),
+    }
+}
+
+/// The time of a stamp [`quick_shape`] found, as [`head`] reads it.
+pub fn stamp(b: &[u8]) -> Option<Stamp> {
+    if b.len() < 26 {
+        return None;
+    }
+    let day = digits(b, 2)?;
+    let month = month_from_abbr(&b[3..])?;
+    let year = digits(&b[7..], 4)?;
+    let t = hms(&b[12..])?;
+    let sign = match b[21] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset = i64::from(digits(&b[22..], 2)? * 3600 + digits(&b[24..], 2)? * 60) * sign;
+    let local = naive(year as i32, month, day, t, 0)?;
+    let utc = Utc.from_utc_datetime(&(local - Duration::seconds(offset)));
+    Some(Stamp::new(utc, 0, true))
+}
+
+/// [`request_and_status`] on bytes: the status only.
+fn request_and_status_bytes(rest: &[u8]) -> Option<u16> {
+    let mut at = 0;
+    while let Some(i) = memchr::memmem::find(&rest[at..], b"\" ") {
+        let b = &rest[at + i + 2..];
+        if b.len() >= 3
+            && b[..3].iter().all(u8::is_ascii_digit)
+            && b.get(3).is_none_or(|&c| c == b' ')
+        {
+            return Some(
+                b[..3]
+                    .iter()
+                    .fold(0u16, |v, &c| v * 10 + u16::from(c - b'0')),
+            );
+        }
+        at += i + 2;
+    }
+    None
+}
+
 /// Splits `GET / HTTP/1.1" 502 166 …` into the request and the status.
 fn request_and_status(rest: &str) -> Option<(&str, u16)> {
     let mut search = rest;

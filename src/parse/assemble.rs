@@ -41,7 +41,7 @@ pub struct Assembler {
     /// The fast path's last stamp: its bytes and its reading. A run of lines in the
     /// same second is read once. Cleared whenever a line is read in full, which may
     /// move the clock the stamp was read against.
-    quick_stamp: Option<([u8; nginx::STAMP_LEN], super::Stamp)>,
+    quick_stamp: Option<QuickStamp>,
 }
 
 impl Assembler {
@@ -162,23 +162,34 @@ impl Assembler {
     /// that is), read without building the record. `None` means "push it": the line may
     /// be anything else. Only the busiest formats have such a reading.
     pub fn quick_head(&mut self, raw: &[u8]) -> Option<super::Stamp> {
-        if self.primary != Format::NginxError || !nginx::has_head_shape(raw) {
-            return None;
-        }
-        let stamp = &raw[..nginx::STAMP_LEN];
-        if let Some((bytes, time)) = &self.quick_stamp {
-            if bytes == stamp {
-                return Some(*time);
+        let at = match self.primary {
+            Format::NginxError if nginx::has_head_shape(raw) => 0..nginx::STAMP_LEN,
+            Format::Access => super::access::quick_shape(raw)?,
+            _ => return None,
+        };
+        let stamp = &raw[at];
+        if let Some(q) = &self.quick_stamp {
+            if &q.bytes[..q.len] == stamp {
+                return Some(q.time);
             }
         }
-        let time = nginx::stamp(raw, &self.ctx)?;
-        self.quick_stamp = Some((stamp.try_into().expect("STAMP_LEN bytes"), time));
+        let time = match self.primary {
+            Format::NginxError => nginx::stamp(raw, &self.ctx)?,
+            _ => super::access::stamp(stamp)?,
+        };
+        let mut bytes = [0; QUICK_STAMP_BYTES];
+        bytes[..stamp.len()].copy_from_slice(stamp);
+        self.quick_stamp = Some(QuickStamp {
+            bytes,
+            len: stamp.len(),
+            time,
+        });
         Some(time)
     }
 
     /// Whether [`Assembler::quick_head`] can read any line.
     pub fn has_quick_head(&self) -> bool {
-        self.primary == Format::NginxError
+        matches!(self.primary, Format::NginxError | Format::Access)
     }
 
     /// The fast path: a line [`Assembler::quick_head`] read is taken as a one-line entry
@@ -440,6 +451,17 @@ impl Assembler {
             fields,
         }
     }
+}
+
+/// The longest stamp the fast path caches.
+const QUICK_STAMP_BYTES: usize = 32;
+
+/// The fast path's last stamp: its bytes and its reading.
+#[derive(Clone)]
+struct QuickStamp {
+    bytes: [u8; QUICK_STAMP_BYTES],
+    len: usize,
+    time: super::Stamp,
 }
 
 /// Whether an open entry's text says that more lines belong to it.
