@@ -61,6 +61,33 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     })
 }
 
+/// The fast path's test: where the stamp of `b` ends when [`head`] reads `b` as an
+/// entry (`[stamp] [module:level] …`, no vhost prefix), judged by its shape; [`stamp`]
+/// reads the stamp. `None` means "read it in full".
+pub fn quick_shape(b: &[u8]) -> Option<usize> {
+    const LEVELS: [&[u8]; 8] = [
+        b"emerg", b"alert", b"crit", b"error", b"warn", b"notice", b"info", b"debug",
+    ];
+    if b.first() != Some(&b'[') {
+        return None;
+    }
+    // The stamp holds no `]`: the first one closes it.
+    let close = memchr::memchr(b']', b)?;
+    if b.get(close + 1..close + 3) != Some(b" [") {
+        return None;
+    }
+    let tag_start = close + 3;
+    let tag = &b[tag_start..tag_start + memchr::memchr(b']', &b[tag_start..])?];
+    let level = memchr::memchr(b':', tag).map_or(tag, |i| &tag[i + 1..]);
+    (LEVELS.contains(&level) || level.starts_with(b"trace")).then_some(close + 1)
+}
+
+/// The time of a line [`quick_shape`] accepted (its stamp ends at `end`), as [`head`] reads it.
+pub fn stamp(b: &[u8], end: usize, ctx: &TimeCtx) -> Option<super::Stamp> {
+    let (naive_time, frac_digits, close) = bracket_time(b)?;
+    (close + 1 == end).then(|| ctx.local(naive_time, frac_digits))
+}
+
 /// `[Www Mmm DD HH:MM:SS[.frac] YYYY]` or `[YYYY-MM-DD HH:MM:SS[.frac]]`: time, digits, offset of `]`.
 fn bracket_time(b: &[u8]) -> Option<(chrono::NaiveDateTime, u8, usize)> {
     let b1 = b.strip_prefix(b"[")?;

@@ -165,9 +165,10 @@ impl Assembler {
         let at = match self.primary {
             Format::NginxError if nginx::has_head_shape(raw) => 0..nginx::STAMP_LEN,
             Format::Access => super::access::quick_shape(raw)?,
+            Format::ApacheError => 0..super::apache::quick_shape(raw)?,
             _ => return None,
         };
-        let stamp = &raw[at];
+        let stamp = &raw[at.clone()];
         if let Some(q) = &self.quick_stamp {
             if &q.bytes[..q.len] == stamp {
                 return Some(q.time);
@@ -175,8 +176,13 @@ impl Assembler {
         }
         let time = match self.primary {
             Format::NginxError => nginx::stamp(raw, &self.ctx)?,
+            Format::ApacheError => super::apache::stamp(raw, at.end, &self.ctx)?,
             _ => super::access::stamp(stamp)?,
         };
+        if stamp.len() > QUICK_STAMP_BYTES {
+            self.quick_stamp = None;
+            return Some(time);
+        }
         let mut bytes = [0; QUICK_STAMP_BYTES];
         bytes[..stamp.len()].copy_from_slice(stamp);
         self.quick_stamp = Some(QuickStamp {
@@ -189,7 +195,10 @@ impl Assembler {
 
     /// Whether [`Assembler::quick_head`] can read any line.
     pub fn has_quick_head(&self) -> bool {
-        matches!(self.primary, Format::NginxError | Format::Access)
+        matches!(
+            self.primary,
+            Format::NginxError | Format::Access | Format::ApacheError
+        )
     }
 
     /// The fast path: a line [`Assembler::quick_head`] read is taken as a one-line entry
@@ -454,7 +463,7 @@ impl Assembler {
 }
 
 /// The longest stamp the fast path caches.
-const QUICK_STAMP_BYTES: usize = 32;
+const QUICK_STAMP_BYTES: usize = 40;
 
 /// The fast path's last stamp: its bytes and its reading.
 #[derive(Clone)]
