@@ -115,11 +115,20 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
             errors.push((e.path().to_string(), e.reason()));
         }
         files.push(s.summary);
-        findings.extend(s.findings);
+        // Moved, not copied, when it is the first (the entries of a big input are many).
+        if findings.is_empty() {
+            findings = s.findings;
+        } else {
+            findings.extend(s.findings);
+        }
         client_errors.extend(s.client_errors);
     }
     // Time order; findings without a time keep their file order at the end.
-    findings.sort_by_key(|e| (e.time.is_none(), e.time));
+    // (Logs mostly come in order: then there is nothing to sort, and no scratch memory.)
+    let order = |e: &crate::store::Entry| (e.time.is_none(), e.time);
+    if !findings.is_sorted_by_key(order) {
+        findings.sort_by_key(order);
+    }
     let mut findings = Findings::new(findings, store);
     promote_stored(&mut findings)?;
     let incidents = correlate_stored(&findings, &client_errors, config.window)?;

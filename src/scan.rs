@@ -254,11 +254,20 @@ fn merge(
         {
             stored.push(f);
         }
-        entries.extend(stored.into_entries());
-        entries.extend(p.stored.into_entries().into_iter().map(|mut e| {
-            e.line_base = lines_before;
-            e
-        }));
+        let mut part_entries = stored.into_entries();
+        let mut placed = p.stored.into_entries();
+        placed.iter_mut().for_each(|e| e.line_base = lines_before);
+        // Moved, not copied, where possible: a stream's one part holds them all.
+        if part_entries.is_empty() {
+            part_entries = placed;
+        } else {
+            part_entries.append(&mut placed);
+        }
+        if entries.is_empty() {
+            entries = part_entries;
+        } else {
+            entries.append(&mut part_entries);
+        }
         let base = lines_before;
         let s = p.summary;
         lines_before += s.lines;
