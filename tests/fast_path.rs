@@ -141,3 +141,21 @@ fn apache_error_logs_read_fast_report_what_a_full_reading_does() {
         10_000,
     );
 }
+
+#[test]
+fn php_fpm_logs_read_fast_report_what_a_full_reading_does() {
+    same_as_full_reading(
+        "php-fpm",
+        |p| {
+            std::fs::read(p).is_ok_and(|t| {
+                t.len() > 24
+                    && t[0] == b'['
+                    && t[3] == b'-'
+                    && t[7] == b'-'
+                    && t[21] == b']'
+                    && (t[23..].starts_with(b"NOTICE: ") || t[23..].starts_with(b"WARNING: "))
+            })
+        },
+        1_000,
+    );
+}

@@ -166,6 +166,7 @@ impl Assembler {
             Format::NginxError if nginx::has_head_shape(raw) => 0..nginx::STAMP_LEN,
             Format::Access => super::access::quick_shape(raw)?,
             Format::ApacheError => 0..super::apache::quick_shape(raw)?,
+            Format::PhpFpm if super::php::fpm_quick_shape(raw) => 0..super::php::FPM_STAMP_LEN,
             _ => return None,
         };
         let stamp = &raw[at.clone()];
@@ -177,6 +178,7 @@ impl Assembler {
         let time = match self.primary {
             Format::NginxError => nginx::stamp(raw, &self.ctx)?,
             Format::ApacheError => super::apache::stamp(raw, at.end, &self.ctx)?,
+            Format::PhpFpm => super::php::fpm_stamp(raw, &self.ctx)?,
             _ => super::access::stamp(stamp)?,
         };
         if stamp.len() > QUICK_STAMP_BYTES {
@@ -197,7 +199,7 @@ impl Assembler {
     pub fn has_quick_head(&self) -> bool {
         matches!(
             self.primary,
-            Format::NginxError | Format::Access | Format::ApacheError
+            Format::NginxError | Format::Access | Format::ApacheError | Format::PhpFpm
         )
     }
 

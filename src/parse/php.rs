@@ -62,6 +62,40 @@ fn fpm_level(line: &str, at: usize) -> Option<(Level, usize)> {
     })
 }
 
+/// Bytes of the `[DD-Mon-YYYY HH:MM:SS]` stamp the fast path reads.
+pub const FPM_STAMP_LEN: usize = 22;
+
+/// The fast path's test: whether [`fpm_head`] reads `b` as an entry with a plain stamp
+/// (`[DD-Mon-YYYY HH:MM:SS] LEVEL: `), judged by its shape; [`fpm_stamp`] reads the stamp.
+/// Fractions, zones and undated worker lines are read in full.
+pub fn fpm_quick_shape(b: &[u8]) -> bool {
+    if b.len() < FPM_STAMP_LEN + 2
+        || b[0] != b'['
+        || b[3] != b'-'
+        || b[7] != b'-'
+        || b[12] != b' '
+        || b[15] != b':'
+        || b[18] != b':'
+        || b[21] != b']'
+    {
+        return false;
+    }
+    let rest = &b[FPM_STAMP_LEN + usize::from(b[FPM_STAMP_LEN] == b' ')..];
+    FPM_LEVELS.iter().any(|w| {
+        rest.strip_prefix(w.as_bytes())
+            .is_some_and(|r| r.starts_with(b": "))
+    })
+}
+
+/// The time of a line [`fpm_quick_shape`] accepted, as [`fpm_head`] reads it.
+pub fn fpm_stamp(b: &[u8], ctx: &TimeCtx) -> Option<Stamp> {
+    let stamp = std::str::from_utf8(b.get(..FPM_STAMP_LEN)?).ok()?;
+    match bracket_date(stamp, ctx)? {
+        (time, false, _) => Some(time),
+        _ => None,
+    }
+}
+
 pub fn fpm_head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     let (time, level, message_at) = match bracket_date(line, ctx) {
         Some((stamp, false, after)) => {
