@@ -89,7 +89,7 @@ pub fn has_head_shape(b: &[u8]) -> bool {
     };
     LEVELS.contains(&&rest[..end])
         && rest.get(end + 1) == Some(&b' ')
-        && pid_tid(b, 21 + end + 2).is_some()
+        && pid_tid_shape(b, 21 + end + 2)
 }
 
 /// The time of a line [`has_head_shape`] accepted, as [`head`] reads it.
@@ -132,6 +132,24 @@ fn pid_tid(b: &[u8], at: usize) -> Option<(u64, usize)> {
     }
     let pid = std::str::from_utf8(&rest[..p]).ok()?.parse().ok()?;
     Some((pid, at + p + t + 3))
+}
+
+/// Whether [`pid_tid`] reads `PID#TID: ` at `at`, without parsing the numbers where
+/// they cannot overflow.
+fn pid_tid_shape(b: &[u8], at: usize) -> bool {
+    let Some(rest) = b.get(at..) else {
+        return false;
+    };
+    let p = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if p == 0 || p > 19 || rest.get(p) != Some(&b'#') {
+        // More than 19 digits may not fit a u64: let the parser decide.
+        return p > 19 && pid_tid(b, at).is_some();
+    }
+    let t = rest[p + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    t > 0 && rest.get(p + 1 + t..p + 3 + t) == Some(b": ")
 }
 
 /// Reads `, client: …, server: …, request: "…"` … from the end of a message.
@@ -194,6 +212,27 @@ fn next_key(s: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The fast shape test agrees with the parser, overflow included.
+    #[test]
+    fn pid_tid_shape_agrees_with_pid_tid() {
+        for case in [
+            "1#1: x",
+            "123#456: x",
+            "#1: x",
+            "1#: x",
+            "1#1:x",
+            "1#1",
+            "12345678901234567890#1: x",
+            "99999999999999999999#1: x",
+            "1234567890123456789#1: x",
+            "a#1: x",
+        ] {
+            let b = case.as_bytes();
+            assert_eq!(pid_tid_shape(b, 0), pid_tid(b, 0).is_some(), "{case}");
+        }
+    }
+
     use super::*;
     use crate::parse::record::field;
 
