@@ -159,3 +159,20 @@ fn php_fpm_logs_read_fast_report_what_a_full_reading_does() {
         1_000,
     );
 }
+
+#[test]
+fn syslog_files_read_fast_report_what_a_full_reading_does() {
+    same_as_full_reading(
+        "syslog",
+        |p| {
+            std::fs::read(p).is_ok_and(|t| {
+                let months = [
+                    "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ",
+                    "Nov ", "Dec ",
+                ];
+                months.iter().any(|m| t.starts_with(m.as_bytes()))
+            })
+        },
+        1_000,
+    );
+}

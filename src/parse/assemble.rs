@@ -167,6 +167,7 @@ impl Assembler {
             Format::Access => super::access::quick_shape(raw)?,
             Format::ApacheError => 0..super::apache::quick_shape(raw)?,
             Format::PhpFpm if super::php::fpm_quick_shape(raw) => 0..super::php::FPM_STAMP_LEN,
+            Format::Syslog => 0..super::syslog::quick_shape(raw)?,
             _ => return None,
         };
         let stamp = &raw[at.clone()];
@@ -179,6 +180,7 @@ impl Assembler {
             Format::NginxError => nginx::stamp(raw, &self.ctx)?,
             Format::ApacheError => super::apache::stamp(raw, at.end, &self.ctx)?,
             Format::PhpFpm => super::php::fpm_stamp(raw, &self.ctx)?,
+            Format::Syslog => super::syslog::stamp(raw, at.end, &self.ctx)?,
             _ => super::access::stamp(stamp)?,
         };
         if stamp.len() > QUICK_STAMP_BYTES {
@@ -199,7 +201,11 @@ impl Assembler {
     pub fn has_quick_head(&self) -> bool {
         matches!(
             self.primary,
-            Format::NginxError | Format::Access | Format::ApacheError | Format::PhpFpm
+            Format::NginxError
+                | Format::Access
+                | Format::ApacheError
+                | Format::PhpFpm
+                | Format::Syslog
         )
     }
 

@@ -46,6 +46,67 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     })
 }
 
+/// The fast path's test: where the stamp of `b` ends when [`head`] reads it as a BSD
+/// entry (`Mmm dd HH:MM:SS[.frac] host tag[pid]: `), judged by its shape; [`stamp`] reads
+/// the stamp. RFC 3339, RFC 5424 and `<PRI>` lines give `None`: they are read in full.
+pub fn quick_shape(b: &[u8]) -> Option<usize> {
+    month_from_abbr(b)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (_, dlen) = padded_day(b.get(4..)?)?;
+    let t_at = 4 + dlen + 1;
+    if b.get(t_at - 1) != Some(&b' ') {
+        return None;
+    }
+    hms(b.get(t_at..)?)?;
+    let (_, _, flen) = fraction(b.get(t_at + 8..)?);
+    let used = t_at + 8 + flen;
+    if b.get(used) != Some(&b' ') {
+        return None;
+    }
+    host_and_tag_shape(b.get(used + 1..)?).then_some(used)
+}
+
+/// The time of a stamp [`quick_shape`] found (ending at `end`), as [`head`] reads it.
+pub fn stamp(b: &[u8], end: usize, ctx: &TimeCtx) -> Option<super::Stamp> {
+    let month = month_from_abbr(b)?;
+    let (day, dlen) = padded_day(b.get(4..)?)?;
+    let t_at = 4 + dlen + 1;
+    let t = hms(b.get(t_at..)?)?;
+    let (nanos, digits, flen) = fraction(b.get(t_at + 8..)?);
+    if t_at + 8 + flen != end {
+        return None;
+    }
+    let naive = ctx.without_year(month, day, t, nanos)?;
+    Some(ctx.local(naive, digits))
+}
+
+/// [`host_and_tag`]'s test, on bytes: `host tag[pid]:`.
+fn host_and_tag_shape(rest: &[u8]) -> bool {
+    let Some(host_end) = memchr::memchr(b' ', rest) else {
+        return false;
+    };
+    if host_end == 0 || rest[host_end - 1] == b':' {
+        return false;
+    }
+    let tag = &rest[host_end + 1..];
+    let mut i = tag
+        .iter()
+        .take_while(|&&c| !c.is_ascii_whitespace() && c != b':' && c != b'[')
+        .count();
+    if i == 0 {
+        return false;
+    }
+    if tag.get(i) == Some(&b'[') {
+        let Some(end) = memchr::memchr(b']', &tag[i..]) else {
+            return false;
+        };
+        i += end + 1;
+    }
+    tag.get(i) == Some(&b':')
+}
+
 /// An optional `<PRI>` prefix.
 fn priority(line: &str) -> (Option<u8>, usize) {
     if let Some(rest) = line.strip_prefix('<') {
