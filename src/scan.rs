@@ -854,6 +854,19 @@ mod tests {
         }
     }
 
+    /// An input read whole in one part, as `scan` reads it for `--records`.
+    fn read_whole(
+        bytes: &[u8],
+        asm: &Assembler,
+        config: &Config,
+        matcher: &Matcher,
+        store: &Store,
+        format: Format,
+    ) -> (FileSummary, Vec<Entry>, ClientErrors) {
+        let part = read_part(bytes, asm.clone(), config, matcher, store, None);
+        merge(vec![part], config, format)
+    }
+
     /// The findings of merged entries, read back from the store.
     fn decoded(entries: &[Entry], store: &std::sync::Arc<Store>) -> Vec<Finding> {
         crate::store::Findings::new(entries.to_vec(), std::sync::Arc::clone(store))
@@ -887,18 +900,7 @@ mod tests {
             false,
             TimeCtx::default(),
         );
-        let whole = merge(
-            vec![read_part(
-                bytes,
-                asm.clone(),
-                &config,
-                &matcher,
-                &store,
-                None,
-            )],
-            &config,
-            Format::NginxError,
-        );
+        let whole = read_whole(bytes, &asm, &config, &matcher, &store, Format::NginxError);
         let whole = (whole.0, decoded(&whole.1, &store));
         assert!(whole.1.len() > 100);
         for size in [1, 100, 333, 1000, 4096] {
@@ -955,18 +957,7 @@ mod tests {
         let matcher = Matcher::new(catalog::builtin());
         let store = std::sync::Arc::new(Store::new());
         let asm = Assembler::new("a.log".into(), Format::Access, false, TimeCtx::default());
-        let whole = merge(
-            vec![read_part(
-                bytes,
-                asm.clone(),
-                &config,
-                &matcher,
-                &store,
-                None,
-            )],
-            &config,
-            Format::Access,
-        );
+        let whole = read_whole(bytes, &asm, &config, &matcher, &store, Format::Access);
         assert_eq!(whole.2.len(), 29);
         assert_eq!(whole.2[1].line, 8);
         for size in [1, 500, 4096] {
@@ -1019,18 +1010,7 @@ mod tests {
                 continue;
             }
             compared += 1;
-            let whole = merge(
-                vec![read_part(
-                    &bytes,
-                    asm.clone(),
-                    &config,
-                    &matcher,
-                    &store,
-                    None,
-                )],
-                &config,
-                format,
-            );
+            let whole = read_whole(&bytes, &asm, &config, &matcher, &store, format);
             let whole = (whole.0, decoded(&whole.1, &store));
             // Read as a stream (stdin, .gz): the prefilter from the lines held back.
             let input = Input {

@@ -25,47 +25,34 @@ pub trait Evidence {
     }
 }
 
-impl Evidence for &Finding {
-    fn time(&self) -> Option<Stamp> {
-        self.time
-    }
-    fn status(&self) -> Option<u16> {
-        self.status
-    }
-    fn cause(&self) -> Cause {
-        self.cause
-    }
-    fn lifecycle(&self) -> Option<Lifecycle> {
-        self.lifecycle
-    }
-    fn front_server(&self) -> bool {
-        self.from_front_server()
-    }
-    fn file(&self) -> &Arc<str> {
-        &self.file
-    }
+/// Findings and entries name the facts alike.
+macro_rules! evidence_from_fields {
+    ($type:ty, $front:expr) => {
+        impl Evidence for $type {
+            fn time(&self) -> Option<Stamp> {
+                self.time
+            }
+            fn status(&self) -> Option<u16> {
+                self.status
+            }
+            fn cause(&self) -> Cause {
+                self.cause
+            }
+            fn lifecycle(&self) -> Option<Lifecycle> {
+                self.lifecycle
+            }
+            fn front_server(&self) -> bool {
+                $front(self)
+            }
+            fn file(&self) -> &Arc<str> {
+                &self.file
+            }
+        }
+    };
 }
 
-impl Evidence for Entry {
-    fn time(&self) -> Option<Stamp> {
-        self.time
-    }
-    fn status(&self) -> Option<u16> {
-        self.status
-    }
-    fn cause(&self) -> Cause {
-        self.cause
-    }
-    fn lifecycle(&self) -> Option<Lifecycle> {
-        self.lifecycle
-    }
-    fn front_server(&self) -> bool {
-        self.front_server
-    }
-    fn file(&self) -> &Arc<str> {
-        &self.file
-    }
-}
+evidence_from_fields!(&Finding, |f: &&Finding| f.from_front_server());
+evidence_from_fields!(Entry, |e: &Entry| e.front_server);
 
 /// The fields an explanation may name.
 const NAMED: [&str; 11] = [

@@ -76,11 +76,7 @@ pub fn correlate(
 ) -> Vec<Incident> {
     let mut timed: Vec<&Finding> = findings.iter().filter(|f| f.time.is_some()).collect();
     timed.sort_by_key(|f| f.time);
-    let times: Vec<(Stamp, Option<u16>)> = timed
-        .iter()
-        .map(|f| (f.time.expect("filtered on time"), f.status))
-        .collect();
-    let incidents = spans(&times, window)
+    let incidents = spans(&times(&timed), window)
         .into_iter()
         .map(|(start, end, range)| {
             let members = &timed[range];
@@ -104,12 +100,8 @@ pub fn correlate_stored(
 ) -> std::io::Result<Vec<Incident>> {
     let entries = findings.entries();
     let timed = &entries[..entries.partition_point(|e| e.time.is_some())];
-    let times: Vec<(Stamp, Option<u16>)> = timed
-        .iter()
-        .map(|e| (e.time.expect("the timed ones"), e.status))
-        .collect();
     use rayon::prelude::*;
-    let incidents = spans(&times, window)
+    let incidents = spans(&times(timed), window)
         .into_par_iter()
         .map(|(start, end, range)| {
             let members = &timed[range];
@@ -118,6 +110,14 @@ pub fn correlate_stored(
         })
         .collect::<std::io::Result<Vec<Incident>>>()?;
     Ok(finish(incidents, client_errors))
+}
+
+/// Each timed finding's time and status.
+fn times<E: Evidence>(timed: &[E]) -> Vec<(Stamp, Option<u16>)> {
+    timed
+        .iter()
+        .map(|f| (f.time().expect("only timed findings"), f.status()))
+        .collect()
 }
 
 /// The incidents in findings sorted by time (`times`: each one's time and status):

@@ -26,18 +26,7 @@ pub fn head(line: &str) -> Option<Head> {
     {
         return None;
     }
-    let day = digits(b, 2)?;
-    let month = month_from_abbr(&b[3..])?;
-    let year = digits(&b[7..], 4)?;
-    let t = hms(&b[12..])?;
-    let sign = match b[21] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let offset = i64::from(digits(&b[22..], 2)? * 3600 + digits(&b[24..], 2)? * 60) * sign;
-    let local = naive(year as i32, month, day, t, 0)?;
-    let utc = Utc.from_utc_datetime(&(local - Duration::seconds(offset)));
+    let time = stamp(b)?;
     let rest = &line[open + 2 + 27..];
     let rest = rest.strip_prefix(" \"")?;
     let mut fields: Fields = vec![("client".into(), prefix[prefix.len() - 3].to_string())];
@@ -59,7 +48,7 @@ pub fn head(line: &str) -> Option<Head> {
         None => Level::Info,
     };
     Some(Head {
-        time: Some(Stamp::new(utc, 0, true)),
+        time: Some(time),
         level: Some(level),
         message_at: 0,
         fields,
