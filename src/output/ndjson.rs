@@ -33,15 +33,25 @@ impl Serialize for FieldsOut<'_> {
 /// (valid JSON), but line-oriented readers (Python's `splitlines`, some log shippers)
 /// break lines there: a log line holding one must not split an object in two.
 fn write_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    let mut buf = serde_json::to_vec(value)?;
-    if buf
+    let mut buf = Vec::new();
+    append_line(&mut buf, value)?;
+    out.write_all(&buf)
+}
+
+/// [`write_line`] into a buffer that collects many objects: no buffer of its own.
+fn append_line(buf: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
+    let start = buf.len();
+    serde_json::to_writer(&mut *buf, value)?;
+    if buf[start..]
         .windows(2)
         .any(|w| w == [0xc2, 0x85] || w == [0xe2, 0x80])
     {
-        buf = escape_line_separators(&buf);
+        let escaped = escape_line_separators(&buf[start..]);
+        buf.truncate(start);
+        buf.extend_from_slice(&escaped);
     }
     buf.push(b'\n');
-    out.write_all(&buf)
+    Ok(())
 }
 
 fn escape_line_separators(json: &[u8]) -> Vec<u8> {
@@ -252,7 +262,7 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 let mut text = Vec::with_capacity(batch.len() * 512);
                 report
                     .findings
-                    .for_each(batch, |f| write_finding(&mut text, &f))?;
+                    .for_each(batch, |f| append_line(&mut text, &finding_out(&f)))?;
                 Ok(text)
             })
             .collect();
