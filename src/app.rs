@@ -1,6 +1,7 @@
 //! Wiring: expands inputs, scans them (in parallel unless records stream out in
-//! order), matches the catalog, correlates findings into incidents and hands the
-//! results to the output writers. Only this file and `main.rs` know every stage.
+//! order) into one findings store, correlates findings into incidents and hands the
+//! results to the output writers, all on one pool of `-j` workers. Only this file and
+//! `main.rs` know every stage.
 
 use std::io::{self, Write};
 use std::sync::Arc;

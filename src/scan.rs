@@ -1,6 +1,9 @@
 //! Reads one input end to end: opens it, detects its format from the first lines,
 //! feeds every line through the assembler and counts what the summary needs.
-//! Records go to a caller-supplied sink; nothing is printed here.
+//! Large mapped files are read in parallel chunks; where the format has a fast head
+//! reading, only the lines the prefilter marks are parsed (the fast path), the others
+//! counted. Findings go to the run's store; records to a caller-supplied sink (then
+//! every line is read in full, in order). Nothing is printed here.
 
 use std::borrow::Cow;
 
