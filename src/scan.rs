@@ -6,6 +6,7 @@
 //! every line is read in full, in order). Nothing is printed here.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -91,6 +92,8 @@ struct Part<'s> {
 /// store whole (so that one part's findings lie together there).
 struct Stored<'s> {
     store: &'s Store,
+    /// The last file numbered, and its number (a part reads one file).
+    file: Option<(Arc<str>, u32)>,
     entries: Vec<Entry>,
     block: Vec<u8>,
     /// Entries from here on point into `block`, not yet into the store.
@@ -108,7 +111,15 @@ impl Stored<'_> {
             offset: start as u64,
             len: (self.block.len() - start) as u32,
         };
-        self.entries.push(Entry::of(f, loc));
+        let file = match &self.file {
+            Some((name, id)) if Arc::ptr_eq(name, &f.file) => *id,
+            _ => {
+                let id = self.store.file_id(&f.file);
+                self.file = Some((Arc::clone(&f.file), id));
+                id
+            }
+        };
+        self.entries.push(Entry::of(f, loc, file));
         if self.block.len() >= BLOCK_BYTES {
             self.flush();
         }
@@ -142,6 +153,7 @@ impl<'s> Part<'s> {
             unplaced: Vec::new(),
             stored: Stored {
                 store,
+                file: None,
                 entries: Vec::new(),
                 block: Vec::new(),
                 in_block: 0,
@@ -247,6 +259,7 @@ fn merge(
         unplaced.iter_mut().for_each(|f| f.line += lines_before);
         let mut stored = Stored {
             store,
+            file: None,
             entries: Vec::new(),
             block: Vec::new(),
             in_block: 0,

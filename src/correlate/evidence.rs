@@ -17,7 +17,8 @@ pub trait Evidence {
     fn lifecycle(&self) -> Option<Lifecycle>;
     /// Written by the front server (nginx, Apache), directly or inside a container log.
     fn front_server(&self) -> bool;
-    fn file(&self) -> &Arc<str>;
+    /// Tells files apart (names come from [`Names`]).
+    fn file_key(&self) -> usize;
 
     /// Whether clients got a server error.
     fn has_impact(&self) -> bool {
@@ -27,7 +28,7 @@ pub trait Evidence {
 
 /// Findings and entries name the facts alike.
 macro_rules! evidence_from_fields {
-    ($type:ty, $front:expr) => {
+    ($type:ty, $front:expr, $file_key:expr) => {
         impl Evidence for $type {
             fn time(&self) -> Option<Stamp> {
                 self.time
@@ -44,15 +45,40 @@ macro_rules! evidence_from_fields {
             fn front_server(&self) -> bool {
                 $front(self)
             }
-            fn file(&self) -> &Arc<str> {
-                &self.file
+            fn file_key(&self) -> usize {
+                $file_key(self)
             }
         }
     };
 }
 
-evidence_from_fields!(&Finding, |f: &&Finding| f.from_front_server());
-evidence_from_fields!(Entry, |e: &Entry| e.front_server);
+evidence_from_fields!(
+    &Finding,
+    |f: &&Finding| f.from_front_server(),
+    |f: &&Finding| Arc::as_ptr(&f.file) as *const u8 as usize
+);
+evidence_from_fields!(Entry, |e: &Entry| e.front_server, |e: &Entry| e.file
+    as usize);
+
+/// Where the names of the files findings come from.
+pub trait Names<E> {
+    fn file_name(&self, evidence: &E) -> Arc<str>;
+}
+
+/// Findings carry their file name.
+pub struct OwnNames;
+
+impl Names<&Finding> for OwnNames {
+    fn file_name(&self, f: &&Finding) -> Arc<str> {
+        Arc::clone(&f.file)
+    }
+}
+
+impl Names<Entry> for crate::store::Findings {
+    fn file_name(&self, e: &Entry) -> Arc<str> {
+        crate::store::Findings::file_name(self, e)
+    }
+}
 
 /// The fields an explanation may name.
 const NAMED: [&str; 11] = [

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use super::evidence::{Evidence, Seen};
+use super::evidence::{Evidence, Names, OwnNames, Seen};
 use super::explain::{cloudflare_view, explain};
 use super::root_cause::{front_server_status, most_common, root_cause};
 use crate::parse::Stamp;
@@ -81,7 +81,7 @@ pub fn correlate(
         .map(|(start, end, range)| {
             let members = &timed[range];
             let mut load = |i: usize| Ok::<_, std::convert::Infallible>(members[i].clone());
-            match build(start, end, members, &mut load, client_errors) {
+            match build(start, end, members, &mut load, &OwnNames, client_errors) {
                 Ok(incident) => incident,
                 Err(never) => match never {},
             }
@@ -106,7 +106,7 @@ pub fn correlate_stored(
         .map(|(start, end, range)| {
             let members = &timed[range];
             let mut load = |i: usize| findings.get(&members[i]);
-            build(start, end, members, &mut load, client_errors)
+            build(start, end, members, &mut load, findings, client_errors)
         })
         .collect::<std::io::Result<Vec<Incident>>>()?;
     Ok(finish(incidents, client_errors))
@@ -257,6 +257,7 @@ fn build<E: Evidence, Err>(
     end: Stamp,
     members: &[E],
     load: &mut impl FnMut(usize) -> Result<Finding, Err>,
+    names: &impl Names<E>,
     client_errors: &ClientErrors,
 ) -> Result<Incident, Err> {
     let root_at = root_cause(members);
@@ -281,11 +282,16 @@ fn build<E: Evidence, Err>(
         })
         .unwrap_or_else(|| root.cause.default_status());
     let mut causes = BTreeMap::new();
+    let mut keys: Vec<usize> = Vec::new();
     let mut files: Vec<Arc<str>> = Vec::new();
     for f in members {
         *causes.entry(f.cause()).or_insert(0) += 1;
-        if !files.contains(f.file()) {
-            files.push(f.file().clone());
+        if !keys.contains(&f.file_key()) {
+            keys.push(f.file_key());
+            let name = names.file_name(f);
+            if !files.contains(&name) {
+                files.push(name);
+            }
         }
     }
     let cloudflare = cloudflare_view(&root, status);

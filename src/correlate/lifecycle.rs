@@ -79,7 +79,8 @@ pub fn promote_stored(findings: &mut crate::store::Findings) -> std::io::Result<
                 offset,
                 len: bytes.len() as u32,
             };
-            findings.entries_mut()[i] = crate::store::Entry::of(f, loc);
+            let file = findings.store().file_id(&f.file);
+            findings.entries_mut()[i] = crate::store::Entry::of(f, loc, file);
         }
     }
     Ok(())
