@@ -137,6 +137,13 @@ impl Stored<'_> {
         self.block.clear();
     }
 
+    /// Everything to the store, and the block's memory given back: a finished part
+    /// waits for its merge holding only its entries.
+    fn seal(&mut self) {
+        self.flush();
+        self.block = Vec::new();
+    }
+
     /// The entries, all in the store.
     fn into_entries(mut self) -> Vec<Entry> {
         self.flush();
@@ -379,24 +386,17 @@ pub fn scan(
             (format, parts, mapped.shrank(&input.name))
         }
         Opened::Stream(reader) if sink.is_none() => {
-            // The fast path when the format has one: the prefilter's strings are
-            // chosen on the lines held back for detection.
-            let (format, error, lines) =
+            // Blocks read in parallel, on the fast path when the format has one: the
+            // prefilter's strings are chosen on the lines held back for detection.
+            let (format, error, blocks) =
                 scan_stream(reader, input, config, ctx, progress, |asm, sample| {
-                    if asm.has_quick_head() {
-                        let prefilter = Prefilter::new(matcher, asm.format(), sample);
-                        StreamLines::Fast(FastReader::new(
-                            asm,
-                            Cow::Owned(prefilter),
-                            config,
-                            matcher,
-                            store,
-                        ))
-                    } else {
-                        StreamLines::Full(asm, Part::new(&input.name, store), config, matcher)
-                    }
+                    let prefilter = asm
+                        .has_quick_head()
+                        .then(|| Prefilter::new(matcher, asm.format(), sample))
+                        .filter(|p| p.string_count().is_some());
+                    Blocks::new(asm, prefilter, config, matcher, store)
                 });
-            (format, vec![lines.into_part()], error)
+            (format, blocks.into_parts(), error)
         }
         Opened::Stream(reader) => {
             let mut part = Part::new(&input.name, store);
@@ -468,6 +468,7 @@ fn read_part<'s>(
     };
     for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
     asm.finish(&mut emit);
+    part.stored.seal();
     part
 }
 
@@ -482,9 +483,9 @@ struct Skipped {
 /// The fast path over a run of lines: only the lines the prefilter marks (and the
 /// entries they belong to) are parsed and matched; one-line entries between them are
 /// only counted. The records and findings are those of the full reading.
-struct FastReader<'a> {
+struct FastReader<'a, 's> {
     asm: Assembler,
-    part: Part<'a>,
+    part: Part<'s>,
     prefilter: Cow<'a, Prefilter>,
     config: &'a Config,
     matcher: &'a Matcher,
@@ -493,14 +494,14 @@ struct FastReader<'a> {
     held: Vec<u8>,
 }
 
-impl<'a> FastReader<'a> {
+impl<'a, 's> FastReader<'a, 's> {
     fn new(
         asm: Assembler,
         prefilter: Cow<'a, Prefilter>,
         config: &'a Config,
         matcher: &'a Matcher,
-        store: &'a Store,
-    ) -> FastReader<'a> {
+        store: &'s Store,
+    ) -> FastReader<'a, 's> {
         FastReader {
             part: Part::new(asm.file(), store),
             asm,
@@ -539,7 +540,7 @@ impl<'a> FastReader<'a> {
         }
     }
 
-    fn finish(mut self) -> Part<'a> {
+    fn finish(mut self) -> Part<'s> {
         if let Some(s) = self.skipped.take() {
             self.part.take_quick(s.time);
         }
@@ -547,6 +548,7 @@ impl<'a> FastReader<'a> {
             (&mut self.part, self.config, self.matcher, &*self.prefilter);
         self.asm
             .finish(&mut |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter)));
+        self.part.stored.seal();
         self.part
     }
 }
@@ -571,7 +573,7 @@ impl<F: FnMut(Record)> LineSink for EmitLines<'_, F> {
 
 /// A stream's lines on the fast path, or read in full when its format has none.
 enum StreamLines<'a> {
-    Fast(FastReader<'a>),
+    Fast(FastReader<'a, 'a>),
     Full(Assembler, Part<'a>, &'a Config, &'a Matcher),
 }
 
@@ -604,16 +606,191 @@ impl LineSink for StreamLines<'_> {
     }
 }
 
-/// Reads a run of mapped lines as one part on the fast path: one prefilter search
-/// runs ahead over the bytes, and each line asks whether a hit lies inside it.
-fn read_part_fast<'a>(
-    bytes: &[u8],
+/// A stream is read in blocks of about this size, cut where a record starts whatever
+/// precedes, and this many blocks at a time in parallel.
+const STREAM_BLOCK: usize = 2 << 20;
+const BLOCKS_PER_WAVE: usize = 4;
+/// A block that finds no such place by this size ends the parallel reading: the rest of
+/// the stream is read in order (a stream of continuation lines, or of lines no format
+/// knows, has no place to cut).
+const STREAM_BLOCK_MAX: usize = 32 << 20;
+
+/// A stream read like a mapped file: its lines gathered into blocks cut at record
+/// starts, each block read on its own (in parallel waves), with the same records and
+/// findings as reading it in order.
+struct Blocks<'a> {
     asm: Assembler,
+    prefilter: Option<Prefilter>,
     config: &'a Config,
     matcher: &'a Matcher,
-    prefilter: &'a Prefilter,
     store: &'a Store,
-) -> Part<'a> {
+    /// Whole lines, each with its `\n`; where the last one starts.
+    block: Vec<u8>,
+    last_line: usize,
+    /// Offsets in the stream: of the block, and of the next line.
+    block_at: u64,
+    next_at: u64,
+    wave: Vec<(Vec<u8>, u64)>,
+    /// Buffers of blocks already read, for the next blocks (no fresh pages each time).
+    spare: Vec<Vec<u8>>,
+    parts: Vec<Part<'a>>,
+    /// Once no cut was found: the rest in order.
+    in_order: Option<StreamLines<'a>>,
+}
+
+impl<'a> Blocks<'a> {
+    fn new(
+        asm: Assembler,
+        prefilter: Option<Prefilter>,
+        config: &'a Config,
+        matcher: &'a Matcher,
+        store: &'a Store,
+    ) -> Blocks<'a> {
+        Blocks {
+            asm,
+            prefilter,
+            config,
+            matcher,
+            store,
+            block: Vec::new(),
+            last_line: 0,
+            block_at: 0,
+            next_at: 0,
+            wave: Vec::new(),
+            spare: Vec::new(),
+            parts: Vec::new(),
+            in_order: None,
+        }
+    }
+
+    /// Whether `raw` begins a record whatever precedes it (the block's last line).
+    fn starts_record(&self, raw: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(raw);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        let prev_raw = &self.block[self.last_line..self.block.len().saturating_sub(1)];
+        let prev = String::from_utf8_lossy(prev_raw);
+        let prev = prev.strip_suffix('\r').unwrap_or(&prev);
+        self.asm.starts_record(text, Some(prev))
+    }
+
+    /// The block so far goes to the wave; the wave is read when full.
+    fn cut(&mut self) {
+        if !self.block.is_empty() {
+            let next = self.spare.pop().unwrap_or_default();
+            let block = std::mem::replace(&mut self.block, next);
+            self.wave.push((block, self.block_at));
+        }
+        self.block_at = self.next_at;
+        self.last_line = 0;
+        if self.wave.len() >= BLOCKS_PER_WAVE {
+            self.read_wave();
+        }
+    }
+
+    fn read_wave(&mut self) {
+        use rayon::prelude::*;
+        let (config, matcher, store) = (self.config, self.matcher, self.store);
+        let prefilter = self.prefilter.as_ref();
+        // One assembler per block, made here: an assembler is not shared between threads.
+        let jobs: Vec<(Vec<u8>, Assembler)> = self
+            .wave
+            .drain(..)
+            .map(|(bytes, at)| (bytes, self.asm.clone().starting_at(1, at)))
+            .collect();
+        let done: Vec<(Part<'a>, Vec<u8>)> = jobs
+            .into_par_iter()
+            .map(|(bytes, block_asm)| {
+                let part = match prefilter {
+                    Some(p) => read_part_fast(&bytes, block_asm, config, matcher, p, store),
+                    None => read_part(&bytes, block_asm, config, matcher, store, None),
+                };
+                (part, bytes)
+            })
+            .collect();
+        for (part, mut bytes) in done {
+            self.parts.push(part);
+            bytes.clear();
+            self.spare.push(bytes);
+        }
+    }
+
+    /// No place to cut: what is gathered and the rest of the stream are read in order.
+    fn read_in_order(&mut self) {
+        self.read_wave();
+        let asm = self.asm.clone().starting_at(1, self.block_at);
+        let mut lines = match &self.prefilter {
+            Some(p) => StreamLines::Fast(FastReader::new(
+                asm,
+                Cow::Owned(p.clone()),
+                self.config,
+                self.matcher,
+                self.store,
+            )),
+            None => {
+                let part = Part::new(asm.file(), self.store);
+                StreamLines::Full(asm, part, self.config, self.matcher)
+            }
+        };
+        for_each_line(&std::mem::take(&mut self.block), |line, n| {
+            lines.line(line, n)
+        });
+        self.in_order = Some(lines);
+    }
+
+    fn into_parts(mut self) -> Vec<Part<'a>> {
+        if let Some(lines) = self.in_order.take() {
+            self.parts.push(lines.into_part());
+        }
+        if self.parts.is_empty() {
+            // An empty stream is still an input, of no lines.
+            self.parts.push(Part::new(self.asm.file(), self.store));
+        }
+        self.parts
+    }
+}
+
+impl LineSink for Blocks<'_> {
+    fn line(&mut self, raw: &[u8], consumed: u64) {
+        if let Some(lines) = self.in_order.as_mut() {
+            lines.line(raw, consumed);
+            return;
+        }
+        if self.block.len() >= STREAM_BLOCK && self.starts_record(raw) {
+            self.cut();
+        } else if self.block.len() >= STREAM_BLOCK_MAX {
+            self.read_in_order();
+            if let Some(lines) = self.in_order.as_mut() {
+                lines.line(raw, consumed);
+            }
+            return;
+        }
+        self.last_line = self.block.len();
+        self.block.extend_from_slice(raw);
+        self.block.push(b'\n');
+        self.next_at += consumed;
+    }
+
+    fn end(&mut self) {
+        match self.in_order.as_mut() {
+            Some(lines) => lines.end(),
+            None => {
+                self.cut();
+                self.read_wave();
+            }
+        }
+    }
+}
+
+/// Reads a run of mapped lines as one part on the fast path: one prefilter search
+/// runs ahead over the bytes, and each line asks whether a hit lies inside it.
+fn read_part_fast<'s>(
+    bytes: &[u8],
+    asm: Assembler,
+    config: &Config,
+    matcher: &Matcher,
+    prefilter: &Prefilter,
+    store: &'s Store,
+) -> Part<'s> {
     let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher, store);
     let mut next_hit = 0;
     for_each_line_at(bytes, |start, line, consumed| {
@@ -986,6 +1163,54 @@ mod tests {
             );
             let chunked = merge(parts, &config, Format::Access);
             assert_eq!(chunked.2, whole.2, "chunk size {size}");
+        }
+    }
+
+    /// A stream is read in parallel blocks, or in order from where no record starts:
+    /// either way as one reading in order.
+    #[test]
+    fn streams_read_in_blocks_like_in_order() {
+        let config = config();
+        let matcher = Matcher::new(catalog::builtin());
+        let store = std::sync::Arc::new(Store::new());
+        let mut entry = String::new();
+        for i in 0..60_000 {
+            entry.push_str(&format!("2026/11/24 10:{:02}:{:02} [error] 1#1: *{i} connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7\n", i / 1000 % 60, i % 60));
+        }
+        // Then 40 MB of lines that continue nothing a cut can be made before.
+        let mut tail = String::new();
+        while tail.len() < 40 << 20 {
+            tail.push_str("    at an unknown frame of a trace that never ends, again and again\n");
+        }
+        for text in [entry.clone(), entry.clone() + &tail + &entry] {
+            let input = Input {
+                name: "t.log".into(),
+                source: crate::input::Source::Stdin,
+                walked: false,
+            };
+            let read = |blocks: bool| {
+                let reader = Box::new(std::io::Cursor::new(text.clone().into_bytes()));
+                let ctx = TimeCtx::new(crate::parse::Zone::Utc, None);
+                if blocks {
+                    let (format, _, b) =
+                        scan_stream(reader, &input, &config, ctx, &HIDDEN, |asm, sample| {
+                            let p = Prefilter::new(&matcher, asm.format(), sample);
+                            Blocks::new(asm, Some(p), &config, &matcher, &store)
+                        });
+                    merge(b.into_parts(), &config, format)
+                } else {
+                    let (format, _, lines) =
+                        scan_stream(reader, &input, &config, ctx, &HIDDEN, |asm, _| {
+                            let part = Part::new(asm.file(), &store);
+                            StreamLines::Full(asm, part, &config, &matcher)
+                        });
+                    merge(vec![lines.into_part()], &config, format)
+                }
+            };
+            let (in_order, blocks) = (read(false), read(true));
+            assert_eq!(blocks.0, in_order.0);
+            assert_eq!(decoded(&blocks.1, &store), decoded(&in_order.1, &store));
+            assert!(in_order.1.len() >= 60_000);
         }
     }
 
