@@ -116,12 +116,7 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
             errors.push((e.path().to_string(), e.reason()));
         }
         files.push(s.summary);
-        // Moved, not copied, when it is the first (the entries of a big input are many).
-        if findings.is_empty() {
-            findings = s.findings;
-        } else {
-            findings.extend(s.findings);
-        }
+        crate::store::append(&mut findings, s.findings);
         client_errors.extend(s.client_errors);
     }
     // Time order; findings without a time keep their file order at the end.

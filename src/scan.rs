@@ -6,7 +6,6 @@
 //! every line is read in full, in order). Nothing is printed here.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -18,7 +17,7 @@ use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
 use crate::rules::{Finding, Matcher, Prefilter};
-use crate::store::{self, Entry, Loc, Store};
+use crate::store::{self, Batch, Entry, Store};
 
 /// What one input held, for the `summary` object.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,70 +84,7 @@ struct Part<'s> {
     /// of the entry before them, which lies in an earlier part, so they are kept whole
     /// until the parts are joined. They come before all of `stored`.
     unplaced: Vec<Finding>,
-    stored: Stored<'s>,
-}
-
-/// A part's findings on their way to the store: encoded into a block that goes to the
-/// store whole (so that one part's findings lie together there).
-struct Stored<'s> {
-    store: &'s Store,
-    /// The last file numbered, and its number (a part reads one file).
-    file: Option<(Arc<str>, u32)>,
-    entries: Vec<Entry>,
-    block: Vec<u8>,
-    /// Entries from here on point into `block`, not yet into the store.
-    in_block: usize,
-}
-
-/// Encoded findings a part gathers before they go to the store.
-const BLOCK_BYTES: usize = 256 << 10;
-
-impl Stored<'_> {
-    fn push(&mut self, f: &Finding) {
-        let start = self.block.len();
-        store::encode(f, &mut self.block);
-        let loc = Loc {
-            offset: start as u64,
-            len: (self.block.len() - start) as u32,
-        };
-        let file = match &self.file {
-            Some((name, id)) if Arc::ptr_eq(name, &f.file) => *id,
-            _ => {
-                let id = self.store.file_id(&f.file);
-                self.file = Some((Arc::clone(&f.file), id));
-                id
-            }
-        };
-        self.entries.push(Entry::of(f, loc, file));
-        if self.block.len() >= BLOCK_BYTES {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        if self.block.is_empty() {
-            return;
-        }
-        let base = self.store.put(&self.block);
-        for e in &mut self.entries[self.in_block..] {
-            e.loc.offset += base;
-        }
-        self.in_block = self.entries.len();
-        self.block.clear();
-    }
-
-    /// Everything to the store, and the block's memory given back: a finished part
-    /// waits for its merge holding only its entries.
-    fn seal(&mut self) {
-        self.flush();
-        self.block = Vec::new();
-    }
-
-    /// The entries, all in the store.
-    fn into_entries(mut self) -> Vec<Entry> {
-        self.flush();
-        self.entries
-    }
+    stored: Batch<'s>,
 }
 
 impl<'s> Part<'s> {
@@ -158,13 +94,7 @@ impl<'s> Part<'s> {
             client_errors: ClientErrors::new(),
             last_time: None,
             unplaced: Vec::new(),
-            stored: Stored {
-                store,
-                file: None,
-                entries: Vec::new(),
-                block: Vec::new(),
-                in_block: 0,
-            },
+            stored: Batch::new(store),
         }
     }
 
@@ -258,39 +188,22 @@ fn merge(
     // Each part numbers its lines from where its reading began (1 for a chunk).
     let mut lines_before = 0u64;
     for p in parts {
-        let store = p.stored.store;
         let mut unplaced = p.unplaced;
         if let Some(t) = last_time {
             unplaced.iter_mut().for_each(|f| infer_time(f, t));
         }
         unplaced.iter_mut().for_each(|f| f.line += lines_before);
-        let mut stored = Stored {
-            store,
-            file: None,
-            entries: Vec::new(),
-            block: Vec::new(),
-            in_block: 0,
-        };
+        let mut batch = Batch::new(p.stored.store());
         for f in unplaced
             .iter()
             .filter(|f| config.in_range(f.time.map(|t| t.utc)))
         {
-            stored.push(f);
+            batch.push(f);
         }
-        let mut part_entries = stored.into_entries();
+        store::append(&mut entries, batch.into_entries());
         let mut placed = p.stored.into_entries();
         placed.iter_mut().for_each(|e| e.line_base = lines_before);
-        // Moved, not copied, where possible: a stream's one part holds them all.
-        if part_entries.is_empty() {
-            part_entries = placed;
-        } else {
-            part_entries.append(&mut placed);
-        }
-        if entries.is_empty() {
-            entries = part_entries;
-        } else {
-            entries.append(&mut part_entries);
-        }
+        store::append(&mut entries, placed);
         let base = lines_before;
         let s = p.summary;
         lines_before += s.lines;
@@ -390,10 +303,7 @@ pub fn scan(
             // prefilter's strings are chosen on the lines held back for detection.
             let (format, error, blocks) =
                 scan_stream(reader, input, config, ctx, progress, |asm, sample| {
-                    let prefilter = asm
-                        .has_quick_head()
-                        .then(|| Prefilter::new(matcher, asm.format(), sample))
-                        .filter(|p| p.string_count().is_some());
+                    let prefilter = prefilter_for(&asm, matcher, sample);
                     Blocks::new(asm, prefilter, config, matcher, store)
                 });
             (format, blocks.into_parts(), error)
@@ -433,7 +343,7 @@ const FAST_PATH_BYTES: usize = 4 << 20;
 const SAMPLE_PIECES: usize = 8;
 const SAMPLE_PIECE_BYTES: usize = 32 << 10;
 
-/// The prefilter for a large input whose format has a fast reading, or `None`.
+/// The prefilter for a large mapped input, its strings chosen on pieces spread over it.
 fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilter> {
     if bytes.len() < FAST_PATH_BYTES || !asm.has_quick_head() {
         return None;
@@ -443,7 +353,16 @@ fn fast_path(bytes: &[u8], asm: &Assembler, matcher: &Matcher) -> Option<Prefilt
         let at = bytes.len() / SAMPLE_PIECES * i;
         sample.extend_from_slice(&bytes[at..(at + SAMPLE_PIECE_BYTES).min(bytes.len())]);
     }
-    let prefilter = Prefilter::new(matcher, asm.format(), &sample);
+    prefilter_for(asm, matcher, &sample)
+}
+
+/// The fast path's prefilter for an input of `asm`'s format, its strings chosen on
+/// `sample`; `None` when the format has no fast reading or every line would pass.
+fn prefilter_for(asm: &Assembler, matcher: &Matcher, sample: &[u8]) -> Option<Prefilter> {
+    if !asm.has_quick_head() {
+        return None;
+    }
+    let prefilter = Prefilter::new(matcher, asm.format(), sample);
     // A prefilter that passes every line saves nothing.
     prefilter.string_count().map(|_| prefilter)
 }
@@ -700,10 +619,7 @@ impl<'a> Blocks<'a> {
         let done: Vec<(Part<'a>, Vec<u8>)> = jobs
             .into_par_iter()
             .map(|(bytes, block_asm)| {
-                let part = match prefilter {
-                    Some(p) => read_part_fast(&bytes, block_asm, config, matcher, p, store),
-                    None => read_part(&bytes, block_asm, config, matcher, store, None),
-                };
+                let part = read_block(&bytes, block_asm, config, matcher, prefilter, store);
                 (part, bytes)
             })
             .collect();
@@ -781,6 +697,22 @@ impl LineSink for Blocks<'_> {
     }
 }
 
+/// Reads a chunk of a file or a block of a stream as one part: on the fast path when
+/// there is a prefilter, else in full.
+fn read_block<'s>(
+    bytes: &[u8],
+    asm: Assembler,
+    config: &Config,
+    matcher: &Matcher,
+    prefilter: Option<&Prefilter>,
+    store: &'s Store,
+) -> Part<'s> {
+    match prefilter {
+        Some(p) => read_part_fast(bytes, asm, config, matcher, p, store),
+        None => read_part(bytes, asm, config, matcher, store, None),
+    }
+}
+
 /// Reads a run of mapped lines as one part on the fast path: one prefilter search
 /// runs ahead over the bytes, and each line asks whether a hit lies inside it.
 fn read_part_fast<'s>(
@@ -838,10 +770,14 @@ fn read_chunks<'s>(
         .collect();
     jobs.into_par_iter()
         .map(|(a, b, chunk_asm)| {
-            let part = match how.prefilter {
-                Some(p) => read_part_fast(&bytes[a..b], chunk_asm, config, matcher, p, how.store),
-                None => read_part(&bytes[a..b], chunk_asm, config, matcher, how.store, None),
-            };
+            let part = read_block(
+                &bytes[a..b],
+                chunk_asm,
+                config,
+                matcher,
+                how.prefilter,
+                how.store,
+            );
             how.progress.advance((b - a) as u64);
             part
         })

@@ -189,6 +189,95 @@ impl Inner {
     }
 }
 
+/// Findings on their way to the store: encoded into a block that goes to the store
+/// whole (so that one reader's findings lie together there, and the store is locked
+/// once a block, not once a finding).
+pub struct Batch<'s> {
+    store: &'s Store,
+    /// The last file numbered, and its number (a batch mostly holds one file's findings).
+    file: Option<(Arc<str>, u32)>,
+    entries: Vec<Entry>,
+    block: Vec<u8>,
+    /// Entries from here on point into `block`, not yet into the store.
+    in_block: usize,
+}
+
+/// Encoded findings a batch gathers before they go to the store.
+const BLOCK_BYTES: usize = 256 << 10;
+
+impl<'s> Batch<'s> {
+    pub fn new(store: &'s Store) -> Batch<'s> {
+        Batch {
+            store,
+            file: None,
+            entries: Vec::new(),
+            block: Vec::new(),
+            in_block: 0,
+        }
+    }
+
+    /// The store it writes to.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    pub fn push(&mut self, f: &Finding) {
+        let start = self.block.len();
+        encode(f, &mut self.block);
+        let loc = Loc {
+            offset: start as u64,
+            len: (self.block.len() - start) as u32,
+        };
+        let file = match &self.file {
+            Some((name, id)) if Arc::ptr_eq(name, &f.file) => *id,
+            _ => {
+                let id = self.store.file_id(&f.file);
+                self.file = Some((Arc::clone(&f.file), id));
+                id
+            }
+        };
+        self.entries.push(Entry::of(f, loc, file));
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.block.is_empty() {
+            return;
+        }
+        let base = self.store.put(&self.block);
+        for e in &mut self.entries[self.in_block..] {
+            e.loc.offset += base;
+        }
+        self.in_block = self.entries.len();
+        self.block.clear();
+    }
+
+    /// Everything to the store, and the block's memory given back: a finished reader
+    /// waits for its merge holding only its entries.
+    pub fn seal(&mut self) {
+        self.flush();
+        self.block = Vec::new();
+    }
+
+    /// The entries, all in the store.
+    pub fn into_entries(mut self) -> Vec<Entry> {
+        self.flush();
+        self.entries
+    }
+}
+
+/// Appends `more` to `into`, moving the vector itself when `into` is empty (the
+/// entries of a big input are many: no copy of them).
+pub fn append(into: &mut Vec<Entry>, mut more: Vec<Entry>) {
+    if into.is_empty() {
+        *into = more;
+    } else {
+        into.append(&mut more);
+    }
+}
+
 /// A run's findings in report order: entries in memory, the findings in the store.
 pub struct Findings {
     entries: Vec<Entry>,
@@ -206,21 +295,9 @@ impl Findings {
     /// Findings at hand, in the order given, in a store of their own.
     pub fn from_findings(findings: &[Finding]) -> Findings {
         let store = Arc::new(Store::new());
-        let mut block = Vec::new();
-        let mut entries = Vec::with_capacity(findings.len());
-        for f in findings {
-            let start = block.len();
-            encode(f, &mut block);
-            let loc = Loc {
-                offset: start as u64,
-                len: (block.len() - start) as u32,
-            };
-            entries.push(Entry::of(f, loc, store.file_id(&f.file)));
-        }
-        let base = store.put(&block);
-        for e in &mut entries {
-            e.loc.offset += base;
-        }
+        let mut batch = Batch::new(&store);
+        findings.iter().for_each(|f| batch.push(f));
+        let entries = batch.into_entries();
         Findings::new(entries, store)
     }
 

@@ -70,18 +70,16 @@ pub fn promote_stored(findings: &mut crate::store::Findings) -> std::io::Result<
         .collect();
     let mut loaded = findings.load(&selected)?;
     promote_unrecovered_stops(&mut loaded, None);
+    let mut changed = Vec::new();
+    let mut batch = crate::store::Batch::new(findings.store());
     for ((&i, before), f) in positions.iter().zip(&selected).zip(&loaded) {
         if f.status != before.status {
-            let mut bytes = Vec::new();
-            crate::store::encode(f, &mut bytes);
-            let offset = findings.store().put(&bytes);
-            let loc = crate::store::Loc {
-                offset,
-                len: bytes.len() as u32,
-            };
-            let file = findings.store().file_id(&f.file);
-            findings.entries_mut()[i] = crate::store::Entry::of(f, loc, file);
+            batch.push(f);
+            changed.push(i);
         }
+    }
+    for (i, entry) in changed.into_iter().zip(batch.into_entries()) {
+        findings.entries_mut()[i] = entry;
     }
     Ok(())
 }
