@@ -1,6 +1,9 @@
 //! End-to-end: runs the built binary on `testdata/` and checks what users and scripts rely on:
 //! exit statuses, errors naming their path, and records that tile every file exactly once.
 
+mod common;
+use common::{objects, of_type};
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -12,17 +15,6 @@ fn logscan(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs")
-}
-
-fn objects(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-fn of_type<'a>(objs: &'a [Value], t: &str) -> Vec<&'a Value> {
-    objs.iter().filter(|o| o["type"] == t).collect()
 }
 
 /// Every physical line of `path` is covered by exactly one record.

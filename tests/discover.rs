@@ -3,6 +3,9 @@
 //! horizon for rotated copies, the journal through a stand-in `journalctl` on PATH, and
 //! the message when nothing is found.
 
+mod common;
+use common::{objects, of_type};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
@@ -22,17 +25,6 @@ fn logscan(args: &[&str], path_env: Option<&Path>) -> Output {
         cmd.env("PATH", std::env::join_paths(dirs).unwrap());
     }
     cmd.output().expect("the binary runs")
-}
-
-fn objects(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-fn of_type<'a>(objs: &'a [Value], t: &str) -> Vec<&'a Value> {
-    objs.iter().filter(|o| o["type"] == t).collect()
 }
 
 fn read_paths(objs: &[Value]) -> Vec<String> {
