@@ -16,6 +16,7 @@ use crate::input::{self, for_each_line, for_each_line_at, Input, LineReader, Ope
 use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
+use crate::rules::prefilter::Cursor;
 use crate::rules::{Finding, Matcher, Prefilter};
 use crate::store::{self, Batch, Entry, Store};
 
@@ -725,11 +726,12 @@ fn read_part_fast<'s>(
 ) -> Part<'s> {
     let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher, store);
     let mut next_hit = 0;
+    let mut cursor = Cursor::default();
     for_each_line_at(bytes, |start, line, consumed| {
         // The whole line, past a cap on its length and with its newline.
         let end = start + consumed as usize;
         if next_hit < start {
-            next_hit = prefilter.next_hit(bytes, start);
+            next_hit = prefilter.next_hit(bytes, start, &mut cursor);
         }
         reader.line(line, consumed, next_hit < end);
     });

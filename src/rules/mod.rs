@@ -8,6 +8,7 @@ pub mod cause;
 pub mod literals;
 pub mod matcher;
 pub mod prefilter;
+pub mod stride;
 
 use std::sync::Arc;
 

@@ -13,20 +13,41 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::literals::{static_cost, Need};
+use super::stride::{GramCounts, Stride};
 use super::Matcher;
 use crate::parse::Format;
 
 /// Searches for the literals of the rules that apply to one format.
 #[derive(Clone, Debug)]
 pub struct Prefilter {
-    /// `None`: some rule names no literal, so every line is a candidate.
-    searcher: Option<AhoCorasick>,
+    /// Strings long enough to be searched a few bytes apart (any number of them).
+    long: Option<Box<Stride>>,
+    /// The others, by Teddy; `None` when there are none.
+    short: Option<AhoCorasick>,
+    /// Every searched string, for telling which rules a candidate may match; `None`:
+    /// some rule names no literal, so every line is a candidate.
+    all: Option<AhoCorasick>,
     strings: Vec<Vec<u8>>,
     /// The format whose rules it stands for.
     format: Format,
     /// For each string, the rules (catalog positions) a record holding it may match.
     rules_of: Vec<Vec<usize>>,
 }
+
+/// Where the next hits of a prefilter's two searches lie, for a reader going forward
+/// through one buffer: each search runs once over every byte.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cursor {
+    long: Option<usize>,
+    short: Option<usize>,
+}
+
+/// What choosing a string costs, in sample hits: one the stride search takes is
+/// nearly free; one left to Teddy slows the search of every byte.
+const LONG_COST: f64 = 0.5;
+const SHORT_COST: f64 = 2.0;
+/// A line read in full costs as much as this many checks of a gram.
+const GRAM_HITS_PER_LINE: f64 = 60.0;
 
 impl Prefilter {
     /// The prefilter for lines read as `format` (with no inner format), its strings
@@ -47,10 +68,22 @@ impl Prefilter {
         else {
             return Prefilter::everything(format);
         };
-        let trees: Vec<&Need> = needs.iter().map(|(_, n)| *n).collect();
-        let counts = sample_counts(&trees, sample);
-        // A hit in the sample costs a parse per such line in the whole input.
-        let cost = |s: &[u8]| static_cost(s) + counts.get(s).copied().unwrap_or(0) as f64;
+        let mut literals = Vec::new();
+        for (_, need) in &needs {
+            need.literals(&mut literals);
+        }
+        let grams = GramCounts::of(literals.iter().copied(), sample);
+        let counts = count_in(literals, sample);
+        // A hit in the sample costs a parse per such line in the whole input; a gram
+        // hit only a check by the stride search.
+        let cost = |s: &[u8]| {
+            let hits = counts.get(s).copied().unwrap_or(0) as f64;
+            if Stride::takes(s) {
+                LONG_COST + hits + grams.best_window(s).1 as f64 / GRAM_HITS_PER_LINE
+            } else {
+                static_cost(s) + SHORT_COST + hits
+            }
+        };
         let mut chosen: Vec<(usize, Vec<Vec<u8>>)> = Vec::with_capacity(needs.len());
         for (rule, need) in needs {
             match need.resolve(&cost) {
@@ -62,8 +95,11 @@ impl Prefilter {
             .iter()
             .flat_map(|(_, set)| set.iter().cloned())
             .collect();
-        let strings = merge_to_fit(minimal(all), &counts, sample, MAX_STRINGS);
-        let strings = rare_starts(strings, sample);
+        let (long, short): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+            minimal(all).into_iter().partition(|s| Stride::takes(s));
+        let short = merge_to_fit(short, &counts, sample, MAX_STRINGS);
+        let short = rare_starts(short, sample);
+        let strings = minimal(long.into_iter().chain(short).collect());
         if strings.is_empty() {
             return Prefilter::everything(format);
         }
@@ -82,16 +118,29 @@ impl Prefilter {
                     .collect()
             })
             .collect();
-        let searcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
-            .build(&strings)
-            .ok();
-        if searcher.is_none() {
+        let (long, short): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+            strings.iter().cloned().partition(|s| Stride::takes(s));
+        let searcher = |strings: &[Vec<u8>]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
+                .build(strings)
+                .ok()
+        };
+        let Some(all) = searcher(&strings) else {
             return Prefilter::everything(format);
-        }
+        };
+        let short = match short.is_empty() {
+            true => None,
+            false => match searcher(&short) {
+                Some(s) => Some(s),
+                None => return Prefilter::everything(format),
+            },
+        };
         Prefilter {
-            searcher,
+            long: (!long.is_empty()).then(|| Box::new(Stride::new(long, &grams))),
+            short,
+            all: Some(all),
             strings,
             format,
             rules_of,
@@ -101,7 +150,9 @@ impl Prefilter {
     /// Every line a candidate.
     pub fn everything(format: Format) -> Prefilter {
         Prefilter {
-            searcher: None,
+            long: None,
+            short: None,
+            all: None,
             strings: Vec::new(),
             format,
             rules_of: Vec::new(),
@@ -114,7 +165,7 @@ impl Prefilter {
         if record.format != self.format || record.inner.is_some() {
             return None;
         }
-        let searcher = self.searcher.as_ref()?;
+        let searcher = self.all.as_ref()?;
         let message = record.message.as_bytes();
         let mut rules = Vec::new();
         let mut seen = 0u128;
@@ -139,7 +190,7 @@ impl Prefilter {
 
     /// How many strings it searches for; `None` when every line is a candidate.
     pub fn string_count(&self) -> Option<usize> {
-        self.searcher.as_ref().map(AhoCorasick::patterns_len)
+        self.all.as_ref().map(AhoCorasick::patterns_len)
     }
 
     /// The strings it searches for (for `--debug`-style inspection and tests).
@@ -147,30 +198,45 @@ impl Prefilter {
         &self.strings
     }
 
-    /// The offset of the first hit at or after `at`, or `bytes.len()` when there is
-    /// none; `at` itself when every line is a candidate.
-    pub fn next_hit(&self, bytes: &[u8], at: usize) -> usize {
-        match &self.searcher {
-            None => at,
-            Some(ac) => ac
-                .find(aho_corasick::Input::new(bytes).span(at..bytes.len()))
-                .map_or(bytes.len(), |m| m.start()),
+    /// Where a hit lies at or after `at`, a line start: in the first line from `at`
+    /// that holds one, or `bytes.len()` when none does; `at` itself when every line
+    /// is a candidate. `cursor` remembers, for calls with growing `at` over the same
+    /// `bytes`, how far each search has gone.
+    pub fn next_hit(&self, bytes: &[u8], at: usize, cursor: &mut Cursor) -> usize {
+        if self.all.is_none() {
+            return at;
         }
+        let mut next = bytes.len();
+        if let Some(long) = &self.long {
+            let hit = match cursor.long {
+                Some(hit) if hit >= at => hit,
+                _ => long.find(bytes, at).unwrap_or(bytes.len()),
+            };
+            cursor.long = Some(hit);
+            next = hit;
+        }
+        if let Some(short) = &self.short {
+            let hit = match cursor.short {
+                Some(hit) if hit >= at => hit,
+                _ => short
+                    .find(aho_corasick::Input::new(bytes).span(at..bytes.len()))
+                    .map_or(bytes.len(), |m| m.start()),
+            };
+            cursor.short = Some(hit);
+            next = next.min(hit);
+        }
+        next
     }
 
     /// Whether `line` holds a hit.
     pub fn is_match(&self, line: &[u8]) -> bool {
-        self.searcher.as_ref().is_none_or(|ac| ac.is_match(line))
+        self.all.is_none()
+            || self
+                .long
+                .as_ref()
+                .is_some_and(|s| s.find(line, 0).is_some())
+            || self.short.as_ref().is_some_and(|s| s.is_match(line))
     }
-}
-
-/// How often each literal of the trees occurs in `sample`.
-fn sample_counts<'a>(needs: &[&'a Need], sample: &[u8]) -> HashMap<&'a [u8], u32> {
-    let mut literals = Vec::new();
-    for need in needs {
-        need.literals(&mut literals);
-    }
-    count_in(literals, sample)
 }
 
 /// How often each string occurs in `sample` (overlaps included).
@@ -379,8 +445,11 @@ mod tests {
         let pre = Prefilter::new(&matcher, Format::NginxError, b"");
         let text = b"2026/11/24 10:00:00 [error] 1#1: *1 an upstream response is buffered to a temporary file\n2026/11/24 10:00:00 [error] 1#1: *2 upstream timed out (110: Connection timed out) while reading\n";
         let second = text.iter().position(|&c| c == b'\n').unwrap() + 1;
-        let hit = pre.next_hit(text, 0);
+        let hit = pre.next_hit(text, 0, &mut Cursor::default());
         assert!(hit >= second && hit < text.len(), "{hit}");
-        assert_eq!(pre.next_hit(text, text.len()), text.len());
+        assert_eq!(
+            pre.next_hit(text, text.len(), &mut Cursor::default()),
+            text.len()
+        );
     }
 }

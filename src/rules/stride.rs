@@ -1,0 +1,224 @@
+//! A search for many long strings at once that reads one window every [`STEP`]
+//! bytes instead of every byte (sampled q-grams, as in Wu–Manber).
+//!
+//! Every string is at least [`SHORTEST`] = [`STEP`] + 7 bytes long, so wherever it
+//! occurs, one of the positions looked at (`at`, `at + STEP`, …) starts an 8-byte gram
+//! that lies inside it, at an offset below [`STEP`]. Those grams of every string are
+//! kept in a bitset; a position whose gram is not in it cannot be inside an
+//! occurrence. How many strings there are barely matters; each string is keyed by the
+//! window of it whose grams are rarest in a sample of the input.
+
+/// Distance between the positions looked at.
+pub const STEP: usize = 5;
+
+/// Every gram is 8 bytes, so strings are at least this long.
+pub const SHORTEST: usize = STEP + 8 - 1;
+
+/// The bitset has 2^TABLE_BITS bits (16 KiB: it stays in the first-level cache).
+const TABLE_BITS: u32 = 17;
+
+#[derive(Clone, Debug)]
+pub struct Stride {
+    bits: Box<[u64]>,
+    /// Every key gram with its string and offset in it, sorted by gram.
+    grams: Vec<(u64, u32, u32)>,
+    strings: Vec<Vec<u8>>,
+}
+
+impl Stride {
+    /// Whether `s` can be searched for: long enough, and on one line (a hit is taken
+    /// to lie in the line where the search finds it).
+    pub fn takes(s: &[u8]) -> bool {
+        s.len() >= SHORTEST && !s.contains(&b'\n')
+    }
+
+    /// The search for `strings` (each one [`Stride::takes`]), each keyed by its
+    /// window with the fewest gram hits in `counts`' sample.
+    pub fn new(strings: Vec<Vec<u8>>, counts: &GramCounts) -> Stride {
+        debug_assert!(strings.iter().all(|s| Stride::takes(s)));
+        let mut bits = vec![0u64; 1 << (TABLE_BITS - 6)].into_boxed_slice();
+        let mut grams = Vec::new();
+        for (i, s) in strings.iter().enumerate() {
+            let (window, _) = counts.best_window(s);
+            for at in window..window + STEP {
+                let g = gram(s, at);
+                let slot = slot(g);
+                bits[slot >> 6] |= 1 << (slot & 63);
+                grams.push((g, i as u32, at as u32));
+            }
+        }
+        grams.sort_unstable();
+        grams.dedup();
+        Stride {
+            bits,
+            grams,
+            strings,
+        }
+    }
+
+    pub fn strings(&self) -> &[Vec<u8>] {
+        &self.strings
+    }
+
+    /// The start of an occurrence at or after `at` in the first line of `hay` (from
+    /// `at`) that holds one, if any.
+    pub fn find(&self, hay: &[u8], mut at: usize) -> Option<usize> {
+        let start = at;
+        while at + 8 <= hay.len() {
+            let x = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
+            let slot = slot(x);
+            if self.bits[slot >> 6] & (1 << (slot & 63)) != 0 {
+                if let Some(found) = self.verify(hay, start, at, x) {
+                    return Some(found);
+                }
+            }
+            at += STEP;
+        }
+        None
+    }
+
+    /// An occurrence, starting at or after `start`, of a string keyed by the gram
+    /// `x` read at `at`.
+    #[cold]
+    fn verify(&self, hay: &[u8], start: usize, at: usize, x: u64) -> Option<usize> {
+        let from = self.grams.partition_point(|g| g.0 < x);
+        self.grams[from..]
+            .iter()
+            .take_while(|g| g.0 == x)
+            .find_map(|&(_, string, offset)| {
+                let s = &self.strings[string as usize];
+                let begin = at.checked_sub(offset as usize).filter(|&b| b >= start)?;
+                (hay.get(begin..begin + s.len()) == Some(s.as_slice())).then_some(begin)
+            })
+    }
+}
+
+fn gram(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
+}
+
+#[inline(always)]
+fn slot(x: u64) -> usize {
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TABLE_BITS)) as usize
+}
+
+/// How often each gram of some strings occurs in a sample of the input.
+#[derive(Debug, Default)]
+pub struct GramCounts {
+    grams: Vec<(u64, u64)>,
+}
+
+impl GramCounts {
+    pub fn of<'a>(strings: impl IntoIterator<Item = &'a [u8]>, sample: &[u8]) -> GramCounts {
+        let mut grams: Vec<(u64, u64)> = strings
+            .into_iter()
+            .filter(|s| Stride::takes(s))
+            .flat_map(|s| (0..=s.len() - 8).map(move |at| (gram(s, at), 0)))
+            .collect();
+        grams.sort_unstable();
+        grams.dedup();
+        if !grams.is_empty() {
+            for at in 0..sample.len().saturating_sub(7) {
+                if let Ok(i) = grams.binary_search_by_key(&gram(sample, at), |e| e.0) {
+                    grams[i].1 += 1;
+                }
+            }
+        }
+        GramCounts { grams }
+    }
+
+    fn of_gram(&self, g: u64) -> u64 {
+        self.grams
+            .binary_search_by_key(&g, |e| e.0)
+            .map_or(0, |i| self.grams[i].1)
+    }
+
+    /// The offset of the window of `s` (one [`Stride::takes`]) whose key grams were
+    /// found least often, and how often.
+    pub fn best_window(&self, s: &[u8]) -> (usize, u64) {
+        (0..=s.len() - SHORTEST)
+            .map(|o| (o, (o..o + STEP).map(|at| self.of_gram(gram(s, at))).sum()))
+            .min_by_key(|&(_, hits)| hits)
+            .unwrap_or((0, 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(strings: &[Vec<u8>], hay: &[u8], at: usize) -> Option<usize> {
+        (at..hay.len()).find(|&i| strings.iter().any(|s| hay[i..].starts_with(s)))
+    }
+
+    /// The line (of `hay`, from `at`) where a search stops.
+    fn line_of(hay: &[u8], pos: usize) -> usize {
+        hay[..pos].iter().filter(|&&c| c == b'\n').count()
+    }
+
+    #[test]
+    fn finds_every_string_at_every_offset() {
+        let strings: Vec<Vec<u8>> = [
+            &b"upstream timed out (110: "[..],
+            b"no live upstreams",
+            b"Too many open",
+            b"Allowed memory size",
+            b"exactly12byt",
+            b"12 and then some",
+        ]
+        .iter()
+        .map(|s| s.to_vec())
+        .collect();
+        let search = Stride::new(
+            strings.clone(),
+            &GramCounts::of(
+                strings.iter().map(Vec::as_slice),
+                b"upstream upstream timed out no live",
+            ),
+        );
+        for s in &strings {
+            for pad in 0..20 {
+                for tail in 0..3 {
+                    let mut hay = vec![b'x'; pad];
+                    hay.extend_from_slice(s);
+                    hay.extend(std::iter::repeat_n(b'y', tail));
+                    assert_eq!(search.find(&hay, 0), Some(pad), "{s:?} at {pad}");
+                    assert_eq!(search.find(&hay, pad + 1), None);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stops_in_the_first_line_with_a_string() {
+        let strings: Vec<Vec<u8>> = vec![b"connection refused".to_vec(), b"disk is full".to_vec()];
+        let search = Stride::new(strings.clone(), &GramCounts::default());
+        let mut hay = Vec::new();
+        let mut state = 7u32;
+        for _ in 0..2000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            match state >> 28 {
+                0 => hay.extend_from_slice(b"a connection refused here"),
+                1 => hay.extend_from_slice(b"disk is full"),
+                2 => hay.push(b'\n'),
+                _ => hay.extend_from_slice(&b"filler text "[..(state as usize >> 8) % 12]),
+            }
+        }
+        let mut at = 0;
+        while at < hay.len() {
+            let want = naive(&strings, &hay, at);
+            let got = search.find(&hay, at);
+            assert_eq!(
+                got.map(|p| line_of(&hay, p)),
+                want.map(|p| line_of(&hay, p))
+            );
+            if let Some(p) = got {
+                assert!(strings.iter().any(|s| hay[p..].starts_with(s)));
+            }
+            at = match got {
+                Some(p) => p + 1,
+                None => break,
+            };
+        }
+    }
+}
