@@ -24,9 +24,8 @@ pub struct Prefilter {
     long: Option<Box<Stride>>,
     /// The others, by Teddy; `None` when there are none.
     short: Option<AhoCorasick>,
-    /// Every searched string, for telling which rules a candidate may match; `None`:
-    /// some rule names no literal, so every line is a candidate.
-    all: Option<AhoCorasick>,
+    /// Every searched string: the long ones, then the short ones. None: some rule
+    /// names no literal, so every line is a candidate.
     strings: Vec<Vec<u8>>,
     /// The format whose rules it stands for.
     format: Format,
@@ -99,7 +98,12 @@ impl Prefilter {
             minimal(all).into_iter().partition(|s| Stride::takes(s));
         let short = merge_to_fit(short, &counts, sample, MAX_STRINGS);
         let short = rare_starts(short, sample);
-        let strings = minimal(long.into_iter().chain(short).collect());
+        // The stride search's strings first, then Teddy's.
+        let (long, short): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+            minimal(long.into_iter().chain(short).collect())
+                .into_iter()
+                .partition(|s| Stride::takes(s));
+        let strings: Vec<Vec<u8>> = long.iter().chain(&short).cloned().collect();
         if strings.is_empty() {
             return Prefilter::everything(format);
         }
@@ -118,29 +122,20 @@ impl Prefilter {
                     .collect()
             })
             .collect();
-        let (long, short): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
-            strings.iter().cloned().partition(|s| Stride::takes(s));
-        let searcher = |strings: &[Vec<u8>]| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
-                .build(strings)
-                .ok()
-        };
-        let Some(all) = searcher(&strings) else {
-            return Prefilter::everything(format);
-        };
         let short = match short.is_empty() {
             true => None,
-            false => match searcher(&short) {
-                Some(s) => Some(s),
-                None => return Prefilter::everything(format),
+            false => match AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .kind((short.len() > 64).then_some(AhoCorasickKind::DFA))
+                .build(&short)
+            {
+                Ok(s) => Some(s),
+                Err(_) => return Prefilter::everything(format),
             },
         };
         Prefilter {
             long: (!long.is_empty()).then(|| Box::new(Stride::new(long, &grams))),
             short,
-            all: Some(all),
             strings,
             format,
             rules_of,
@@ -152,7 +147,6 @@ impl Prefilter {
         Prefilter {
             long: None,
             short: None,
-            all: None,
             strings: Vec::new(),
             format,
             rules_of: Vec::new(),
@@ -165,24 +159,33 @@ impl Prefilter {
         if record.format != self.format || record.inner.is_some() {
             return None;
         }
-        let searcher = self.all.as_ref()?;
-        let message = record.message.as_bytes();
-        let mut rules = Vec::new();
-        let mut seen = 0u128;
-        // Every string found at every position: no searched string is a prefix of
-        // another (`minimal`), so at most one matches where a search stops, and the
-        // next search starts one byte further.
-        let mut at = 0;
-        while let Some(m) = searcher.find(aho_corasick::Input::new(message).span(at..message.len()))
-        {
-            let j = m.pattern().as_usize();
-            at = m.start() + 1;
-            if j < 128 && seen & (1 << j) != 0 {
-                continue;
-            }
-            seen |= 1u128.checked_shl(j as u32).unwrap_or(0);
-            rules.extend_from_slice(&self.rules_of[j]);
+        if self.strings.is_empty() {
+            return None;
         }
+        let message = record.message.as_bytes();
+        let mut found = vec![false; self.strings.len()];
+        if let Some(long) = &self.long {
+            long.each_string(message, |i| found[i] = true);
+        }
+        if let Some(short) = &self.short {
+            let first = self.long.as_ref().map_or(0, |l| l.strings().len());
+            // Every short string found at every position: none is a prefix of another
+            // (`minimal`), so at most one matches where a search stops, and the next
+            // search starts one byte further.
+            let mut at = 0;
+            while let Some(m) =
+                short.find(aho_corasick::Input::new(message).span(at..message.len()))
+            {
+                found[first + m.pattern().as_usize()] = true;
+                at = m.start() + 1;
+            }
+        }
+        let mut rules: Vec<usize> = found
+            .iter()
+            .zip(&self.rules_of)
+            .filter(|(f, _)| **f)
+            .flat_map(|(_, rules)| rules.iter().copied())
+            .collect();
         rules.sort_unstable();
         rules.dedup();
         Some(rules)
@@ -190,7 +193,7 @@ impl Prefilter {
 
     /// How many strings it searches for; `None` when every line is a candidate.
     pub fn string_count(&self) -> Option<usize> {
-        self.all.as_ref().map(AhoCorasick::patterns_len)
+        (!self.strings.is_empty()).then_some(self.strings.len())
     }
 
     /// The strings it searches for (for `--debug`-style inspection and tests).
@@ -203,7 +206,7 @@ impl Prefilter {
     /// is a candidate. `cursor` remembers, for calls with growing `at` over the same
     /// `bytes`, how far each search has gone.
     pub fn next_hit(&self, bytes: &[u8], at: usize, cursor: &mut Cursor) -> usize {
-        if self.all.is_none() {
+        if self.strings.is_empty() {
             return at;
         }
         let mut next = bytes.len();
@@ -230,7 +233,7 @@ impl Prefilter {
 
     /// Whether `line` holds a hit.
     pub fn is_match(&self, line: &[u8]) -> bool {
-        self.all.is_none()
+        self.strings.is_empty()
             || self
                 .long
                 .as_ref()

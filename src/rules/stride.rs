@@ -77,6 +77,28 @@ impl Stride {
         None
     }
 
+    /// Calls `found` with the index of every string that occurs in `hay` (once per
+    /// occurrence). Each occurrence holds a position of the grid from 0 where its
+    /// string's key window starts a gram.
+    pub fn each_string(&self, hay: &[u8], mut found: impl FnMut(usize)) {
+        let mut at = 0;
+        while at + 8 <= hay.len() {
+            let x = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
+            let slot = slot(x);
+            if self.bits[slot >> 6] & (1 << (slot & 63)) != 0 {
+                let from = self.grams.partition_point(|g| g.0 < x);
+                for &(_, string, offset) in self.grams[from..].iter().take_while(|g| g.0 == x) {
+                    let s = &self.strings[string as usize];
+                    let begin = at.checked_sub(offset as usize);
+                    if begin.is_some_and(|b| hay.get(b..b + s.len()) == Some(s.as_slice())) {
+                        found(string as usize);
+                    }
+                }
+            }
+            at += STEP;
+        }
+    }
+
     /// An occurrence, starting at or after `start`, of a string keyed by the gram
     /// `x` read at `at`.
     #[cold]
@@ -186,6 +208,31 @@ mod tests {
                     assert_eq!(search.find(&hay, pad + 1), None);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn each_string_names_every_string_present() {
+        let strings: Vec<Vec<u8>> = vec![
+            b"connection refused".to_vec(),
+            b"disk is full".to_vec(),
+            b"is full and more".to_vec(),
+        ];
+        let search = Stride::new(strings.clone(), &GramCounts::default());
+        for text in [
+            &b"the disk is full and more, connection refused"[..],
+            b"connection refuse",
+            b"xxdisk is full",
+            b"",
+        ] {
+            let mut got = Vec::new();
+            search.each_string(text, |i| got.push(i));
+            got.sort_unstable();
+            got.dedup();
+            let want: Vec<usize> = (0..strings.len())
+                .filter(|&i| memchr::memmem::find(text, &strings[i]).is_some())
+                .collect();
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(text));
         }
     }
 
