@@ -33,10 +33,28 @@ impl Stamp {
 impl fmt::Display for Stamp {
     /// RFC 3339 in UTC, with as many fraction digits as the log had.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.utc.format("%Y-%m-%dT%H:%M:%S"))?;
+        use chrono::{Datelike, Timelike};
+        let t = &self.utc;
+        if (0..=9999).contains(&t.year()) && t.nanosecond() < 1_000_000_000 {
+            // What `%Y-%m-%dT%H:%M:%S` gives, without parsing that format each time.
+            write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )?;
+        } else {
+            write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S"))?;
+        }
         if self.frac_digits > 0 {
-            let nanos = format!("{:09}", self.utc.timestamp_subsec_nanos() % 1_000_000_000);
-            write!(f, ".{}", &nanos[..self.frac_digits as usize])?;
+            let digits = u32::from(self.frac_digits.min(9));
+            let nanos = self.utc.timestamp_subsec_nanos() % 1_000_000_000;
+            let shown = nanos / 10u32.pow(9 - digits);
+            write!(f, ".{shown:0width$}", width = digits as usize)?;
         }
         f.write_str("Z")
     }
@@ -164,6 +182,30 @@ mod tests {
             "2026-11-24T10:00:03.120456789Z"
         );
         assert_eq!(Stamp::new(t, 0, false).to_string(), "2026-11-24T10:00:03Z");
+    }
+
+    #[test]
+    fn stamp_prints_what_chrono_formats() {
+        for (secs, nanos) in [
+            (0i64, 0u32),
+            (-62_135_596_800, 5),
+            (253_402_300_799, 999_999_999),
+            (1_764_000_000, 1_000_000),
+            (1_764_000_003, 120_456_789),
+        ] {
+            let t = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
+            for digits in [0u8, 1, 3, 6, 9] {
+                let want = format!(
+                    "{}{}Z",
+                    t.format("%Y-%m-%dT%H:%M:%S"),
+                    match digits {
+                        0 => String::new(),
+                        d => format!(".{}", &format!("{:09}", nanos)[..d as usize]),
+                    }
+                );
+                assert_eq!(Stamp::new(t, digits, true).to_string(), want);
+            }
+        }
     }
 
     #[test]
