@@ -1,7 +1,8 @@
 //! Rules: the catalog of evidence patterns (`catalog.rs`), the cause table
 //! (`cause.rs`) and one-pass matching (`matcher.rs`). Records in, findings out.
 //! `literals.rs` reads each rule for the strings its matches must contain and
-//! `prefilter.rs` searches raw bytes for them, so most lines need no matching at all.
+//! `prefilter.rs` searches raw bytes for them (long ones with `stride.rs`), so most
+//! lines need no matching at all.
 
 pub mod catalog;
 pub mod cause;

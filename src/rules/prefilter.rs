@@ -1,12 +1,13 @@
-//! The prefilter: one SIMD multi-literal search (aho-corasick's Teddy where it fits)
-//! over the raw bytes of an input, for strings that any rule match must contain.
-//! Lines without a hit cannot make a finding, so the fast path counts them instead
-//! of parsing them.
+//! The prefilter: a search over the raw bytes of an input for strings that any rule
+//! match must contain — the stride search (`stride.rs`) for strings of 12 bytes and
+//! more, aho-corasick's Teddy for the few shorter ones. Lines without a hit cannot make
+//! a finding, so the fast path counts them instead of parsing them.
 //!
 //! Which strings stand for a rule is chosen per input: of the sound choices a rule
 //! offers ([`Need`]), the one found least often in a sample of the input wins, so
 //! text that is common in this log (`failed`, `PHP Warning:`) is not searched for
-//! when a rarer string of the same rule will do.
+//! when a rarer string of the same rule will do, and a long string is preferred to a
+//! short one (the stride search's cost hardly depends on how many strings it has).
 
 use std::collections::HashMap;
 
