@@ -28,10 +28,14 @@ pub struct Loc {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub time: Option<Stamp>,
-    pub status: Option<u16>,
+    /// The HTTP status ([`Entry::status`]), in two bytes.
+    status_code: Option<std::num::NonZeroU16>,
     pub cause: Cause,
     pub lifecycle: Option<Lifecycle>,
     pub front_server: bool,
+    /// The fields an explanation may name that the finding has
+    /// ([`crate::correlate::named_fields`]).
+    pub named: u16,
     /// The file, as the store numbers it ([`Store::file_id`]).
     pub file: u32,
     pub loc: Loc,
@@ -40,14 +44,20 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The status clients most likely got, as the finding has it (100-599).
+    pub fn status(&self) -> Option<u16> {
+        self.status_code.map(std::num::NonZeroU16::get)
+    }
+
     /// The entry of `f`, whose file the store numbers `file`.
     pub fn of(f: &Finding, loc: Loc, file: u32) -> Entry {
         Entry {
             time: f.time,
-            status: f.status,
+            status_code: f.status.and_then(std::num::NonZeroU16::new),
             cause: f.cause,
             lifecycle: f.lifecycle,
             front_server: f.from_front_server(),
+            named: crate::correlate::named_fields(&f.fields),
             file,
             loc,
             line_base: 0,

@@ -19,6 +19,8 @@ pub trait Evidence {
     fn front_server(&self) -> bool;
     /// Tells files apart (names come from [`Names`]).
     fn file_key(&self) -> usize;
+    /// Which of the fields an explanation may name it has ([`named_fields`]).
+    fn named(&self) -> u16;
 
     /// Whether clients got a server error.
     fn has_impact(&self) -> bool {
@@ -28,13 +30,13 @@ pub trait Evidence {
 
 /// Findings and entries name the facts alike.
 macro_rules! evidence_from_fields {
-    ($type:ty, $front:expr, $file_key:expr) => {
+    ($type:ty, $status:expr, $front:expr, $file_key:expr, $named:expr) => {
         impl Evidence for $type {
             fn time(&self) -> Option<Stamp> {
                 self.time
             }
             fn status(&self) -> Option<u16> {
-                self.status
+                $status(self)
             }
             fn cause(&self) -> Cause {
                 self.cause
@@ -48,17 +50,27 @@ macro_rules! evidence_from_fields {
             fn file_key(&self) -> usize {
                 $file_key(self)
             }
+            fn named(&self) -> u16 {
+                $named(self)
+            }
         }
     };
 }
 
 evidence_from_fields!(
     &Finding,
+    |f: &&Finding| f.status,
     |f: &&Finding| f.from_front_server(),
-    |f: &&Finding| Arc::as_ptr(&f.file) as *const u8 as usize
+    |f: &&Finding| Arc::as_ptr(&f.file) as *const u8 as usize,
+    |f: &&Finding| named_fields(&f.fields)
 );
-evidence_from_fields!(Entry, |e: &Entry| e.front_server, |e: &Entry| e.file
-    as usize);
+evidence_from_fields!(
+    Entry,
+    |e: &Entry| Entry::status(e),
+    |e: &Entry| e.front_server,
+    |e: &Entry| e.file as usize,
+    |e: &Entry| e.named
+);
 
 /// Where the names of the files findings come from.
 pub trait Names<E> {
@@ -85,6 +97,16 @@ const NAMED: [&str; 11] = [
     "pool", "comm", "pid", "rss", "limit", "script", "signal", "zone", "upstream", "socket", "addr",
 ];
 
+/// One bit per [`NAMED`] field that `fields` hold: an entry keeps them, so the search
+/// for a field reads back only the findings that have it.
+pub fn named_fields(fields: &crate::parse::Fields) -> u16 {
+    NAMED
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| field(fields, n).is_some())
+        .fold(0, |bits, (i, _)| bits | 1 << i)
+}
+
 /// What an explanation needs of an incident besides its root line: the first value of
 /// each named field among the findings of the root's cause, and counts.
 #[derive(Default)]
@@ -105,27 +127,24 @@ impl Seen {
         members: &[E],
         load: &mut impl FnMut(usize) -> Result<Finding, Err>,
     ) -> Result<Seen, Err> {
-        let mut missing: Vec<&'static str> = NAMED
-            .iter()
-            .copied()
-            .filter(|n| field(&root.fields, n).is_none())
-            .collect();
+        let mut missing: u16 = !named_fields(&root.fields) & ((1 << NAMED.len()) - 1);
         let mut picks = Vec::new();
         for (i, m) in members.iter().enumerate() {
-            if missing.is_empty() {
+            if missing == 0 {
                 break;
             }
-            if i == root_at || m.cause() != root.cause {
+            if i == root_at || m.cause() != root.cause || m.named() & missing == 0 {
                 continue;
             }
             let f = load(i)?;
-            missing.retain(|name| match field(&f.fields, name) {
-                Some(v) => {
-                    picks.push((*name, v.to_string()));
-                    false
+            for (bit, name) in NAMED.iter().enumerate() {
+                if missing & (1 << bit) != 0 {
+                    if let Some(v) = field(&f.fields, name) {
+                        picks.push((*name, v.to_string()));
+                        missing &= !(1 << bit);
+                    }
                 }
-                None => true,
-            });
+            }
         }
         let impact = members.iter().filter(|m| m.has_impact()).count();
         Ok(Seen {

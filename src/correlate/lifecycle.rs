@@ -73,7 +73,7 @@ pub fn promote_stored(findings: &mut crate::store::Findings) -> std::io::Result<
     let mut changed = Vec::new();
     let mut batch = crate::store::Batch::new(findings.store());
     for ((&i, before), f) in positions.iter().zip(&selected).zip(&loaded) {
-        if f.status != before.status {
+        if f.status != before.status() {
             batch.push(f);
             changed.push(i);
         }

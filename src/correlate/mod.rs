@@ -6,6 +6,7 @@
 
 mod evidence;
 mod explain;
+pub use evidence::named_fields;
 pub use explain::plural;
 mod incident;
 pub(crate) mod lifecycle;

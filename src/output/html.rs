@@ -230,7 +230,7 @@ fn quiet_findings(report: &Report) -> String {
         .findings
         .entries()
         .iter()
-        .filter(|f| f.status.is_some_and(|s| s >= 500))
+        .filter(|f| f.status().is_some_and(|s| s >= 500))
         .count();
     match (report.findings.len(), undated) {
         (0, _) => "No line matched a rule.".to_string(),
@@ -302,7 +302,7 @@ fn frame(findings: &[Entry], incidents: &[Incident]) -> Option<Frame> {
             .by_cause
             .entry(f.cause)
             .or_default();
-        if f.status.is_some_and(|s| s >= 500) {
+        if f.status().is_some_and(|s| s >= 500) {
             counts.0 += 1;
         } else {
             counts.1 += 1;
@@ -638,7 +638,7 @@ fn undated_section(report: &Report) -> String {
         .findings
         .entries()
         .iter()
-        .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
+        .filter(|f| f.time.is_none() && f.status().is_some_and(|s| s >= 500))
         .take(20)
         .cloned()
         .collect();

@@ -38,7 +38,7 @@ pub fn write_report(out: &mut impl Write, report: &Report, config: &Config) -> i
         .findings
         .entries()
         .iter()
-        .filter(|f| f.status.is_none())
+        .filter(|f| f.status().is_none())
         .count();
     if quiet > 0 && report.incidents.is_empty() {
         writeln!(out)?;
@@ -69,7 +69,7 @@ fn undated(report: &Report) -> Vec<Entry> {
         .findings
         .entries()
         .iter()
-        .filter(|f| f.time.is_none() && f.status.is_some_and(|s| s >= 500))
+        .filter(|f| f.time.is_none() && f.status().is_some_and(|s| s >= 500))
         .cloned()
         .collect()
 }

@@ -253,7 +253,7 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut counts = Counts::default();
     let entries = report.findings.entries();
     for e in entries {
-        counts.add(e.cause, e.status);
+        counts.add(e.cause, e.status());
     }
     for window in entries.chunks(BATCH * BATCHES_IN_FLIGHT) {
         let texts: Vec<io::Result<Vec<u8>>> = window
