@@ -93,7 +93,7 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let mut out = io::BufWriter::new(stdout.lock());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
     let progress = progress_for(&expanded.inputs, config);
-    let store = Arc::new(Store::new());
+    let store = Arc::new(Store::with_memory(store_memory(&expanded.inputs)));
     let scanning = Scanning {
         config,
         matcher,
@@ -177,6 +177,21 @@ fn progress_for(inputs: &[Input], config: &Config) -> Progress {
     match total {
         Some(t) if t < PROGRESS_BYTES => Progress::hidden(),
         total => Progress::new(total),
+    }
+}
+
+/// How many bytes of findings the store holds in memory: more when every input is a
+/// regular file (mapped), little when a stream is read (its peak memory is bounded).
+fn store_memory(inputs: &[Input]) -> usize {
+    let mapped = inputs.iter().all(|input| match &input.source {
+        crate::input::Source::File(p) => {
+            !crate::input::is_gzip(p) && std::fs::metadata(p).is_ok_and(|m| m.is_file())
+        }
+        _ => false,
+    });
+    match mapped {
+        true => crate::store::MAPPED_MEMORY_BYTES,
+        false => crate::store::MEMORY_BYTES,
     }
 }
 

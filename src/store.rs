@@ -1,6 +1,6 @@
 //! Findings kept out of memory. Each finding is encoded once (a compact binary form)
 //! into an append-only store: a buffer that moves to an unlinked temporary file once
-//! it passes [`MEMORY_BYTES`]. What stays in memory per finding is an [`Entry`] — its
+//! it passes [`MEMORY_BYTES`] ([`MAPPED_MEMORY_BYTES`] when no stream is read). What stays in memory per finding is an [`Entry`] — its
 //! time, cause, status and where its bytes are — enough to sort, count and group;
 //! whole findings are read back only where they are written out or explained. So a
 //! log with millions of findings needs memory for their entries, not their text.
@@ -14,6 +14,11 @@ use crate::rules::{Cause, Finding, Lifecycle};
 
 /// Encoded findings held in memory before the store moves to a temporary file.
 pub const MEMORY_BYTES: usize = 8 << 20;
+
+/// The same when every input is a regular file: those are mapped, not buffered, so
+/// the run can hold more findings (a gigabyte of nginx error.log has ~80 MB of them;
+/// writing and reading them back cost ~8 % of its run). Past it, all move to the file.
+pub const MAPPED_MEMORY_BYTES: usize = 128 << 20;
 
 /// Where a finding's bytes are in the store (packed: it is in every entry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
