@@ -124,10 +124,45 @@ impl Matcher {
     /// Like [`Matcher::find`], trying only the rules `only` names (ascending catalog
     /// positions) when given: the prefilter knows that no other rule can match.
     pub fn find_among(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+        if !record.message.contains('\n') {
+            return self.find_on_one_line(record, only);
+        }
         let (rule, status) = self.choose(record, only)?;
+        let caps = rule.regex.captures(&record.message);
+        Some(self.finding(record, rule, status, caps))
+    }
+
+    /// [`Matcher::find_among`] for a message of one line: there the first matching rule
+    /// in catalog order is the one [`Matcher::choose`] picks, with its own status, so the
+    /// rules are tried in order until one captures.
+    fn find_on_one_line(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+        let applies = |r: &&Rule| r.applies_to(record.format, record.inner);
+        let (rule, caps) = match only {
+            Some(ids) => ids
+                .iter()
+                .map(|&i| &self.rules[i])
+                .filter(applies)
+                .find_map(|r| r.regex.captures(&record.message).map(|c| (r, c)))?,
+            None => {
+                let (_, rule) = self.matching(record).next()?;
+                (rule, rule.regex.captures(&record.message)?)
+            }
+        };
+        Some(self.finding(record, rule, rule.status(), Some(caps)))
+    }
+
+    /// The finding `rule` makes of `record`, its fields completed by the rule's named
+    /// captures.
+    fn finding(
+        &self,
+        record: &Record,
+        rule: &Rule,
+        status: Option<u16>,
+        caps: Option<regex::Captures<'_>>,
+    ) -> Finding {
         let mut fields = record.fields.clone();
         let mut matched_line = 0..record.message.len();
-        if let Some(caps) = rule.regex.captures(&record.message) {
+        if let Some(caps) = caps {
             let at = caps.get(0).map_or(0, |m| m.start());
             let start = record.message[..at].rfind('\n').map_or(0, |i| i + 1);
             let end = record.message[at..]
@@ -141,7 +176,7 @@ impl Matcher {
                 }
             }
         }
-        Some(Finding {
+        Finding {
             time: record.time,
             file: Arc::clone(&record.file),
             line: record.line,
@@ -155,7 +190,7 @@ impl Matcher {
             cloudflare: rule.cloudflare,
             lifecycle: rule.lifecycle,
             matched_line,
-        })
+        }
     }
 
     /// Checks that each sample of the rules `which` selects, read as a log line, is
