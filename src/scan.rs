@@ -435,12 +435,14 @@ impl<'a, 's> FastReader<'a, 's> {
 
     /// One physical line; `hit`: the prefilter found one of its strings in it.
     fn line(&mut self, line: &[u8], consumed: u64, hit: bool) {
-        let quick = if hit { None } else { self.asm.quick_head(line) };
-        if quick.is_some() {
+        let head = self.asm.quick_head(line);
+        // The skipped line was an entry of its own if this one starts the next.
+        if head.is_some() {
             if let Some(s) = self.skipped.take() {
                 self.part.take_quick(s.time);
             }
         }
+        let quick = if hit { None } else { head };
         let (part, config, matcher, prefilter) =
             (&mut self.part, self.config, self.matcher, &*self.prefilter);
         let mut emit = |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter));
