@@ -366,6 +366,16 @@ impl Findings {
         mut f: impl FnMut(Finding) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut interner = Interner::default();
+        self.for_each_view(entries, |v| f(v.to_finding(&mut interner)))
+    }
+
+    /// Like [`Findings::for_each`], with each finding read in place (nothing copied),
+    /// its line number complete.
+    pub fn for_each_view(
+        &self,
+        entries: &[Entry],
+        mut f: impl FnMut(FindingView<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut span: Vec<u8> = Vec::new();
         let mut span_at = 0u64;
         for e in entries {
@@ -383,9 +393,9 @@ impl Findings {
                 span_at = start;
             }
             let bytes = &span[(start - span_at) as usize..(end - span_at) as usize];
-            let mut finding = decode(bytes, &mut interner)?;
-            finding.line += e.line_base;
-            f(finding)?;
+            let mut v = view(bytes)?;
+            v.line += e.line_base;
+            f(v)?;
         }
         Ok(())
     }
@@ -524,7 +534,24 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
+/// A stored finding read in place: its text borrows the stored bytes.
+pub struct FindingView<'a> {
+    pub time: Option<Stamp>,
+    pub file: &'a str,
+    pub line: u64,
+    pub format: Format,
+    pub level: Option<Level>,
+    pub rule: &'a str,
+    pub cause: Cause,
+    pub status: Option<u16>,
+    pub cloudflare: Option<u16>,
+    pub lifecycle: Option<Lifecycle>,
+    pub matched_line: std::ops::Range<usize>,
+    pub message: &'a str,
+    pub fields: Vec<(&'a str, &'a str)>,
+}
+
+fn view(bytes: &[u8]) -> io::Result<FindingView<'_>> {
     let mut r = Reader { bytes, at: 0 };
     let tag = r.u8()?;
     let time = if tag & 1 == 1 {
@@ -536,7 +563,7 @@ fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
     } else {
         None
     };
-    let file = interner.arc(r.str()?);
+    let file = r.str()?;
     let line = r.u64()?;
     let format = match r.u8()? {
         u8::MAX => Format::Unknown,
@@ -546,7 +573,7 @@ fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
         0 => None,
         l => Some(LEVELS.get(l as usize - 1).copied().ok_or_else(corrupt)?),
     };
-    let rule = interner.arc(r.str()?);
+    let rule = r.str()?;
     let cause = *Cause::ALL.get(r.u8()? as usize).ok_or_else(corrupt)?;
     let status = Some(r.u16()?).filter(|&s| s != 0);
     let cloudflare = Some(r.u16()?).filter(|&s| s != 0);
@@ -556,14 +583,13 @@ fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
         _ => Some(Lifecycle::Start),
     };
     let matched_line = r.u64()? as usize..r.u64()? as usize;
-    let message = r.str()?.to_string();
+    let message = r.str()?;
     let n = r.u32()? as usize;
     let mut fields = Vec::with_capacity(n.min(64));
     for _ in 0..n {
-        let k = interner.key(r.str()?);
-        fields.push((k, r.str()?.to_string()));
+        fields.push((r.str()?, r.str()?));
     }
-    Ok(Finding {
+    Ok(FindingView {
         time,
         file,
         line,
@@ -572,12 +598,41 @@ fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
         rule,
         cause,
         status,
-        message,
-        fields,
         cloudflare,
         lifecycle,
         matched_line,
+        message,
+        fields,
     })
+}
+
+fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
+    Ok(view(bytes)?.to_finding(interner))
+}
+
+impl FindingView<'_> {
+    /// The finding itself, its repeated strings shared through `interner`.
+    fn to_finding(&self, interner: &mut Interner) -> Finding {
+        Finding {
+            time: self.time,
+            file: interner.arc(self.file),
+            line: self.line,
+            format: self.format,
+            level: self.level,
+            rule: interner.arc(self.rule),
+            cause: self.cause,
+            status: self.status,
+            message: self.message.to_string(),
+            fields: self
+                .fields
+                .iter()
+                .map(|&(k, value)| (interner.key(k), value.to_string()))
+                .collect(),
+            cloudflare: self.cloudflare,
+            lifecycle: self.lifecycle,
+            matched_line: self.matched_line.clone(),
+        }
+    }
 }
 
 const LEVELS: [Level; 9] = [

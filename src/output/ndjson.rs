@@ -12,20 +12,32 @@ use serde_json::Value;
 
 use crate::app::Report;
 use crate::correlate::Incident;
-use crate::parse::{Fields, Record, Stamp};
+use std::borrow::Cow;
+
+use crate::parse::{Record, Stamp};
 use crate::rules::Finding;
 use crate::scan::FileSummary;
+use crate::store::FindingView;
 
 /// Fields as a JSON object, in the order they were found.
-struct FieldsOut<'a>(&'a Fields);
+struct FieldsOut<'a, K, V>(&'a [(K, V)]);
 
-impl Serialize for FieldsOut<'_> {
+impl<K: AsRef<str>, V: AsRef<str>> Serialize for FieldsOut<'_, K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in self.0 {
-            map.serialize_entry(k.as_ref(), v)?;
+            map.serialize_entry(k.as_ref(), v.as_ref())?;
         }
         map.end()
+    }
+}
+
+/// A time as its RFC 3339 text, written in place.
+struct TimeOut(Stamp);
+
+impl Serialize for TimeOut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
     }
 }
 
@@ -42,10 +54,10 @@ fn write_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
 fn append_line(buf: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
     let start = buf.len();
     serde_json::to_writer(&mut *buf, value)?;
-    if buf[start..]
-        .windows(2)
-        .any(|w| w == [0xc2, 0x85] || w == [0xe2, 0x80])
-    {
+    let written = &buf[start..];
+    let separator = memchr::memchr2_iter(0xc2, 0xe2, written)
+        .any(|i| matches!(written.get(i..i + 2), Some([0xc2, 0x85] | [0xe2, 0x80])));
+    if separator {
         let escaped = escape_line_separators(&buf[start..]);
         buf.truncate(start);
         buf.extend_from_slice(&escaped);
@@ -91,7 +103,7 @@ struct RecordOut<'a> {
     time: Option<String>,
     level: Option<&'static str>,
     message: &'a str,
-    fields: FieldsOut<'a>,
+    fields: FieldsOut<'a, Cow<'static, str>, String>,
 }
 
 pub fn write_record(out: &mut impl Write, r: &Record) -> io::Result<()> {
@@ -127,10 +139,10 @@ struct ErrorOut<'a> {
 }
 
 #[derive(Serialize)]
-struct FindingOut<'a> {
+struct FindingOut<'a, K: AsRef<str>, V: AsRef<str>> {
     #[serde(rename = "type")]
     kind: &'static str,
-    time: Option<String>,
+    time: Option<TimeOut>,
     file: &'a str,
     line: u64,
     format: &'static str,
@@ -139,13 +151,13 @@ struct FindingOut<'a> {
     cause: &'static str,
     status: Option<u16>,
     message: &'a str,
-    fields: FieldsOut<'a>,
+    fields: FieldsOut<'a, K, V>,
 }
 
-fn finding_out(f: &Finding) -> FindingOut<'_> {
+fn finding_out(f: &Finding) -> FindingOut<'_, Cow<'static, str>, String> {
     FindingOut {
         kind: "finding",
-        time: time(f.time),
+        time: f.time.map(TimeOut),
         file: &f.file,
         line: f.line,
         format: f.format.name(),
@@ -154,6 +166,23 @@ fn finding_out(f: &Finding) -> FindingOut<'_> {
         cause: f.cause.name(),
         status: f.status,
         message: &f.message,
+        fields: FieldsOut(&f.fields),
+    }
+}
+
+/// The same object for a finding read in place from the store.
+fn stored_finding_out<'a>(f: &'a FindingView<'a>) -> FindingOut<'a, &'a str, &'a str> {
+    FindingOut {
+        kind: "finding",
+        time: f.time.map(TimeOut),
+        file: f.file,
+        line: f.line,
+        format: f.format.name(),
+        level: f.level.map(|l| l.as_str()),
+        rule: f.rule,
+        cause: f.cause.name(),
+        status: f.status,
+        message: f.message,
         fields: FieldsOut(&f.fields),
     }
 }
@@ -262,7 +291,7 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 let mut text = Vec::with_capacity(batch.len() * 512);
                 report
                     .findings
-                    .for_each(batch, |f| append_line(&mut text, &finding_out(&f)))?;
+                    .for_each_view(batch, |f| append_line(&mut text, &stored_finding_out(&f)))?;
                 Ok(text)
             })
             .collect();
