@@ -70,7 +70,7 @@ pub struct Rule {
     pub cause: Cause,
     /// Formats it applies to; empty means all.
     pub formats: Vec<Format>,
-    pub regex: Regex,
+    pub regex: RuleRegex,
     pub status: RuleStatus,
     pub samples: Vec<String>,
     pub counter: Vec<String>,
@@ -81,6 +81,48 @@ pub struct Rule {
     pub lifecycle: Option<Lifecycle>,
     /// Where it was defined: `patterns/nginx.toml:12`.
     pub origin: String,
+}
+
+/// A rule's regex, compiled when first used: a run over a large file tries only the
+/// few rules its prefilter points to, and compiling all of them took most of the
+/// start-up. A user rule's regex is compiled when it is loaded, to name its errors.
+#[derive(Clone, Debug)]
+pub struct RuleRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+impl RuleRegex {
+    /// A regex known to compile (the built-in catalog's; a test compiles them all).
+    fn lazy(pattern: String) -> RuleRegex {
+        RuleRegex {
+            pattern,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A regex compiled now.
+    fn compiled(pattern: String) -> Result<RuleRegex, regex::Error> {
+        let regex = Regex::new(&pattern)?;
+        Ok(RuleRegex {
+            pattern,
+            compiled: std::sync::OnceLock::from(regex),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+}
+
+impl std::ops::Deref for RuleRegex {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            Regex::new(&self.pattern).expect("a lazily compiled rule regex compiles")
+        })
+    }
 }
 
 impl Rule {
@@ -135,8 +177,19 @@ enum RawStatus {
     Word(String),
 }
 
+/// Where a rule file comes from: the built-in catalog's regexes are known to compile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    BuiltIn,
+    User,
+}
+
 /// Parses and validates one rule file.
 pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
+    load(name, text, Origin::User)
+}
+
+fn load(name: &str, text: &str, origin: Origin) -> Result<Vec<Rule>, Error> {
     let line_of = |span: Range<usize>| line_at(text.as_bytes(), span.start);
     let err = |span: Range<usize>, msg: String| Error::Rule {
         file: name.to_string(),
@@ -180,12 +233,16 @@ pub fn load_file(name: &str, text: &str) -> Result<Vec<Rule>, Error> {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| err(f.span(), e))?,
         };
-        let regex = Regex::new(r.regex.get_ref()).map_err(|e| {
-            err(
-                r.regex.span(),
-                format!("rule '{id}': bad regex: {}", one_line(&e.to_string())),
-            )
-        })?;
+        let pattern = r.regex.get_ref().clone();
+        let regex = match origin {
+            Origin::BuiltIn => RuleRegex::lazy(pattern),
+            Origin::User => RuleRegex::compiled(pattern).map_err(|e| {
+                err(
+                    r.regex.span(),
+                    format!("rule '{id}': bad regex: {}", one_line(&e.to_string())),
+                )
+            })?,
+        };
         let status = match &r.status {
             None => RuleStatus::Default,
             Some(s) => match s.get_ref() {
@@ -267,7 +324,8 @@ pub fn builtin() -> Vec<Rule> {
     BUILTIN
         .iter()
         .flat_map(|(name, text)| {
-            load_file(name, text).unwrap_or_else(|e| panic!("built-in catalog is invalid: {e}"))
+            load(name, text, Origin::BuiltIn)
+                .unwrap_or_else(|e| panic!("built-in catalog is invalid: {e}"))
         })
         .collect()
 }
@@ -320,6 +378,16 @@ samples = ["2026/11/24 10:00:01 [error] 1#1: *1 connect() failed (111: Connectio
 
     fn error_of(text: &str) -> String {
         load_file("user.toml", text).unwrap_err().to_string()
+    }
+
+    /// Built-in regexes compile when first used: each must compile, alone and in the set.
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let rules = builtin();
+        for r in &rules {
+            assert!(Regex::new(r.regex.as_str()).is_ok(), "{}", r.id);
+        }
+        assert!(crate::rules::Matcher::try_new(rules).is_ok());
     }
 
     #[test]

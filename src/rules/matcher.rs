@@ -17,27 +17,32 @@ use crate::parse::{detect_format, Assembler, Record, TimeCtx};
 
 pub struct Matcher {
     rules: Vec<Rule>,
-    set: RegexSet,
-    /// What each rule's matches contain, for the prefilter.
-    needs: Vec<Option<Need>>,
+    /// Compiled when a record first needs it: with a prefilter, a large file's records
+    /// each try only a few rules, and compiling the set was most of the start-up.
+    set: std::sync::OnceLock<RegexSet>,
+    /// What each rule's matches contain, for the prefilter (read when one is built).
+    needs: std::sync::OnceLock<Vec<Option<Need>>>,
 }
 
 impl Matcher {
     /// The matcher of rules known to compile together (the built-in catalog).
     pub fn new(rules: Vec<Rule>) -> Matcher {
-        Matcher::try_new(rules).expect("the built-in rules compile as one set")
+        Matcher {
+            rules,
+            set: std::sync::OnceLock::new(),
+            needs: std::sync::OnceLock::new(),
+        }
     }
 
     /// The matcher of any rules: regexes that each compile alone can still be too
     /// large together for the set's size limit, so this can fail.
     pub fn try_new(rules: Vec<Rule>) -> Result<Matcher, regex::Error> {
-        // The set's lazy DFA meets many states (one per mix of rules still alive);
-        // a roomy cache keeps it from rebuilding them over and over.
-        let set = regex::RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
-            .dfa_size_limit(64 << 20)
-            .build()?;
-        let needs = rules.iter().map(|r| Need::of(r.regex.as_str())).collect();
-        Ok(Matcher { rules, set, needs })
+        let set = build_set(&rules)?;
+        Ok(Matcher {
+            rules,
+            set: std::sync::OnceLock::from(set),
+            needs: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -46,7 +51,17 @@ impl Matcher {
 
     /// What each rule's matches must contain, in rule order.
     pub fn needs(&self) -> &[Option<Need>] {
-        &self.needs
+        self.needs.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|r| Need::of(r.regex.as_str()))
+                .collect()
+        })
+    }
+
+    fn set(&self) -> &RegexSet {
+        self.set
+            .get_or_init(|| build_set(&self.rules).expect("the built-in rules compile as one set"))
     }
 
     /// The rule that explains this record, if any: of the rules that match, the one
@@ -108,7 +123,7 @@ impl Matcher {
         let set = if record.message.is_empty() {
             None
         } else {
-            Some(self.set.matches(&record.message))
+            Some(self.set().matches(&record.message))
         };
         set.into_iter()
             .flat_map(|m| m.into_iter())
@@ -252,6 +267,14 @@ impl Matcher {
         }
         problems
     }
+}
+
+/// One set of every rule's regex. Its lazy DFA meets many states (one per mix of rules
+/// still alive); a roomy cache keeps it from rebuilding them over and over.
+fn build_set(rules: &[Rule]) -> Result<RegexSet, regex::Error> {
+    regex::RegexSetBuilder::new(rules.iter().map(|r| r.regex.as_str()))
+        .dfa_size_limit(64 << 20)
+        .build()
 }
 
 fn short(s: &str) -> String {
