@@ -20,8 +20,10 @@ const TABLE_BITS: u32 = 17;
 #[derive(Clone, Debug)]
 pub struct Stride {
     bits: Box<[u64]>,
-    /// Every key gram with its string and offset in it, sorted by gram.
+    /// Every key gram with its string and offset in it, grouped by bucket
+    /// ([`bucket`]): those of bucket `b` are `grams[starts[b]..starts[b + 1]]`.
     grams: Vec<(u64, u32, u32)>,
+    starts: Box<[u32]>,
     strings: Vec<Vec<u8>>,
 }
 
@@ -47,11 +49,19 @@ impl Stride {
                 grams.push((g, i as u32, at as u32));
             }
         }
-        grams.sort_unstable();
+        grams.sort_unstable_by_key(|&(g, string, offset)| (bucket(g), g, string, offset));
         grams.dedup();
+        let mut starts = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for &(g, _, _) in &grams {
+            starts[bucket(g) + 1] += 1;
+        }
+        for b in 0..1 << BUCKET_BITS {
+            starts[b + 1] += starts[b];
+        }
         Stride {
             bits,
             grams,
+            starts: starts.into_boxed_slice(),
             strings,
         }
     }
@@ -86,11 +96,9 @@ impl Stride {
             let x = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
             let slot = slot(x);
             if self.bits[slot >> 6] & (1 << (slot & 63)) != 0 {
-                let from = self.grams.partition_point(|g| g.0 < x);
-                for &(_, string, offset) in self.grams[from..].iter().take_while(|g| g.0 == x) {
-                    let s = &self.strings[string as usize];
+                for &(_, string, offset) in self.keyed_by(x) {
                     let begin = at.checked_sub(offset as usize);
-                    if begin.is_some_and(|b| hay.get(b..b + s.len()) == Some(s.as_slice())) {
+                    if begin.is_some_and(|b| self.is_at(hay, b, string)) {
                         found(string as usize);
                     }
                 }
@@ -103,16 +111,41 @@ impl Stride {
     /// `x` read at `at`.
     #[cold]
     fn verify(&self, hay: &[u8], start: usize, at: usize, x: u64) -> Option<usize> {
-        let from = self.grams.partition_point(|g| g.0 < x);
-        self.grams[from..]
-            .iter()
-            .take_while(|g| g.0 == x)
-            .find_map(|&(_, string, offset)| {
-                let s = &self.strings[string as usize];
-                let begin = at.checked_sub(offset as usize).filter(|&b| b >= start)?;
-                (hay.get(begin..begin + s.len()) == Some(s.as_slice())).then_some(begin)
-            })
+        self.keyed_by(x).iter().find_map(|&(_, string, offset)| {
+            let begin = at.checked_sub(offset as usize).filter(|&b| b >= start)?;
+            self.is_at(hay, begin, string).then_some(begin)
+        })
     }
+
+    /// The keys whose gram is `x`.
+    fn keyed_by(&self, x: u64) -> &[(u64, u32, u32)] {
+        let b = bucket(x);
+        let keys = &self.grams[self.starts[b] as usize..self.starts[b + 1] as usize];
+        let from = keys.iter().position(|g| g.0 == x).unwrap_or(keys.len());
+        let to = keys[from..]
+            .iter()
+            .position(|g| g.0 != x)
+            .map_or(keys.len(), |n| from + n);
+        &keys[from..to]
+    }
+
+    /// Whether string `string` occurs in `hay` at `begin`: its first 8 bytes compared
+    /// at once, the rest only then.
+    #[inline]
+    fn is_at(&self, hay: &[u8], begin: usize, string: u32) -> bool {
+        let s = &self.strings[string as usize];
+        match hay.get(begin..begin + s.len()) {
+            Some(found) => found[..8] == s[..8] && found[8..] == s[8..],
+            None => false,
+        }
+    }
+}
+
+/// Key grams are looked up in 2^BUCKET_BITS buckets.
+const BUCKET_BITS: u32 = 12;
+
+fn bucket(x: u64) -> usize {
+    (x.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) >> (64 - BUCKET_BITS)) as usize
 }
 
 fn gram(s: &[u8], at: usize) -> u64 {
