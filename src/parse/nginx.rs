@@ -69,9 +69,6 @@ pub const STAMP_LEN: usize = 19;
 /// its shape alone (the stamp's digits are read by [`stamp`]), without the fields.
 /// `false` means "read it in full": the line may still be an entry of another shape.
 pub fn has_head_shape(b: &[u8]) -> bool {
-    const LEVELS: [&[u8]; 8] = [
-        b"emerg", b"alert", b"crit", b"error", b"warn", b"notice", b"info", b"debug",
-    ];
     if b.len() < 28
         || b[4] != b'/'
         || b[7] != b'/'
@@ -87,8 +84,10 @@ pub fn has_head_shape(b: &[u8]) -> bool {
     let Some(end) = rest.iter().take(7).position(|&c| c == b']') else {
         return false;
     };
-    LEVELS.contains(&&rest[..end])
-        && rest.get(end + 1) == Some(&b' ')
+    matches!(
+        &rest[..end],
+        b"emerg" | b"alert" | b"crit" | b"error" | b"warn" | b"notice" | b"info" | b"debug"
+    ) && rest.get(end + 1) == Some(&b' ')
         && pid_tid_shape(b, 21 + end + 2)
 }
 
@@ -140,15 +139,18 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
     let Some(rest) = b.get(at..) else {
         return false;
     };
-    let p = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        rest[from..]
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - from)
+    };
+    let p = digits(0);
     if p == 0 || p > 19 || rest.get(p) != Some(&b'#') {
         // More than 19 digits may not fit a u64: let the parser decide.
         return p > 19 && pid_tid(b, at).is_some();
     }
-    let t = rest[p + 1..]
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let t = digits(p + 1);
     t > 0 && rest.get(p + 1 + t..p + 3 + t) == Some(b": ")
 }
 
