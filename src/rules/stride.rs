@@ -16,10 +16,11 @@ pub const SHORTEST: usize = STEP + 8 - 1;
 
 /// The bitset has 2^TABLE_BITS bits (16 KiB: it stays in the first-level cache).
 const TABLE_BITS: u32 = 17;
+const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
 
 #[derive(Clone, Debug)]
 pub struct Stride {
-    bits: Box<[u64]>,
+    bits: Box<[u64; TABLE_WORDS]>,
     /// Every key gram with its string and offset in it, grouped by bucket
     /// ([`bucket`]): those of bucket `b` are `grams[starts[b]..starts[b + 1]]`.
     grams: Vec<(u64, u32, u32)>,
@@ -38,7 +39,7 @@ impl Stride {
     /// window with the fewest gram hits in `counts`' sample.
     pub fn new(strings: Vec<Vec<u8>>, counts: &GramCounts) -> Stride {
         debug_assert!(strings.iter().all(|s| Stride::takes(s)));
-        let mut bits = vec![0u64; 1 << (TABLE_BITS - 6)].into_boxed_slice();
+        let mut bits = Box::new([0u64; TABLE_WORDS]);
         let mut grams = Vec::new();
         for (i, s) in strings.iter().enumerate() {
             let (window, _) = counts.best_window(s);
@@ -72,30 +73,37 @@ impl Stride {
 
     /// The start of an occurrence at or after `at` in the first line of `hay` (from
     /// `at`) that holds one, if any.
-    pub fn find(&self, hay: &[u8], mut at: usize) -> Option<usize> {
-        let start = at;
-        while at + 8 <= hay.len() {
-            let x = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
-            let slot = slot(x);
-            if self.bits[slot >> 6] & (1 << (slot & 63)) != 0 {
-                if let Some(found) = self.verify(hay, start, at, x) {
+    pub fn find(&self, hay: &[u8], at: usize) -> Option<usize> {
+        // The window walks `rest`, whose length proves every read in bounds.
+        let mut rest = hay.get(at..)?;
+        while let Some(window) = rest.first_chunk::<8>() {
+            let x = u64::from_le_bytes(*window);
+            if self.has(x) {
+                if let Some(found) = self.verify(hay, at, hay.len() - rest.len(), x) {
                     return Some(found);
                 }
             }
-            at += STEP;
+            rest = &rest[STEP..];
         }
         None
+    }
+
+    /// Whether gram `x` may be a key (its bit is set).
+    #[inline(always)]
+    fn has(&self, x: u64) -> bool {
+        let slot = slot(x);
+        self.bits[slot >> 6] & (1 << (slot & 63)) != 0
     }
 
     /// Calls `found` with the index of every string that occurs in `hay` (once per
     /// occurrence). Each occurrence holds a position of the grid from 0 where its
     /// string's key window starts a gram.
     pub fn each_string(&self, hay: &[u8], mut found: impl FnMut(usize)) {
-        let mut at = 0;
-        while at + 8 <= hay.len() {
-            let x = u64::from_le_bytes(hay[at..at + 8].try_into().expect("8 bytes"));
-            let slot = slot(x);
-            if self.bits[slot >> 6] & (1 << (slot & 63)) != 0 {
+        let mut rest = hay;
+        while let Some(window) = rest.first_chunk::<8>() {
+            let x = u64::from_le_bytes(*window);
+            if self.has(x) {
+                let at = hay.len() - rest.len();
                 for &(_, string, offset) in self.keyed_by(x) {
                     let begin = at.checked_sub(offset as usize);
                     if begin.is_some_and(|b| self.is_at(hay, b, string)) {
@@ -103,7 +111,7 @@ impl Stride {
                     }
                 }
             }
-            at += STEP;
+            rest = &rest[STEP..];
         }
     }
 
