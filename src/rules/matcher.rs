@@ -139,18 +139,20 @@ impl Matcher {
     /// Like [`Matcher::find`], trying only the rules `only` names (ascending catalog
     /// positions) when given: the prefilter knows that no other rule can match.
     pub fn find_among(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
-        if !record.message.contains('\n') {
-            return self.find_on_one_line(record, only);
+        // With one candidate rule, or on one line, the first rule that matches is the
+        // one chosen.
+        if only.is_some_and(|ids| ids.len() <= 1) || !record.message.contains('\n') {
+            return self.find_first(record, only);
         }
         let (rule, status) = self.choose(record, only)?;
         let caps = rule.regex.captures(&record.message);
         Some(self.finding(record, rule, status, caps))
     }
 
-    /// [`Matcher::find_among`] for a message of one line: there the first matching rule
-    /// in catalog order is the one [`Matcher::choose`] picks, with its own status, so the
-    /// rules are tried in order until one captures.
-    fn find_on_one_line(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+    /// [`Matcher::find_among`] for a message of one line (or one candidate rule): there
+    /// the first matching rule in catalog order is the one [`Matcher::choose`] picks,
+    /// with its own status, so the rules are tried in order until one captures.
+    fn find_first(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
         let applies = |r: &&Rule| r.applies_to(record.format, record.inner);
         let (rule, caps) = match only {
             Some(ids) => ids
