@@ -180,9 +180,17 @@ impl GramCounts {
             .collect();
         grams.sort_unstable();
         grams.dedup();
-        if !grams.is_empty() {
-            for at in 0..sample.len().saturating_sub(7) {
-                if let Ok(i) = grams.binary_search_by_key(&gram(sample, at), |e| e.0) {
+        // The same bitset as the search's spares most positions the binary search.
+        let mut bits = Box::new([0u64; TABLE_WORDS]);
+        for &(g, _) in &grams {
+            let slot = slot(g);
+            bits[slot >> 6] |= 1 << (slot & 63);
+        }
+        for window in sample.windows(8) {
+            let x = u64::from_le_bytes(window.try_into().expect("8 bytes"));
+            let slot = slot(x);
+            if bits[slot >> 6] & (1 << (slot & 63)) != 0 {
+                if let Ok(i) = grams.binary_search_by_key(&x, |e| e.0) {
                     grams[i].1 += 1;
                 }
             }
