@@ -297,7 +297,9 @@ pub fn scan(
                     read_chunks(bytes, &asm, config, matcher, &chunks)
                 }
             };
-            (format, parts, mapped.shrank(&input.name))
+            let shrank = mapped.shrank(&input.name);
+            mapped.release();
+            (format, parts, shrank)
         }
         Opened::Stream(reader) if sink.is_none() => {
             // Blocks read in parallel, on the fast path when the format has one: the
