@@ -405,25 +405,30 @@ struct Skipped {
 /// The fast path over a run of lines: only the lines the prefilter marks (and the
 /// entries they belong to) are parsed and matched; one-line entries between them are
 /// only counted. The records and findings are those of the full reading.
-struct FastReader<'a, 's> {
+struct FastReader<'a, 's, 'b> {
     asm: Assembler,
     part: Part<'s>,
     prefilter: Cow<'a, Prefilter>,
     config: &'a Config,
     matcher: &'a Matcher,
     skipped: Option<Skipped>,
-    /// The skipped line's bytes (one buffer, reused: no allocation per line).
+    /// The bytes the lines lie in, when they stay put (a mapped chunk, a block).
+    source: &'b [u8],
+    /// The skipped line: where it lies in `source`, else a copy of it (one buffer,
+    /// reused: no allocation per line).
+    held_at: Option<std::ops::Range<usize>>,
     held: Vec<u8>,
 }
 
-impl<'a, 's> FastReader<'a, 's> {
+impl<'a, 's, 'b> FastReader<'a, 's, 'b> {
     fn new(
         asm: Assembler,
         prefilter: Cow<'a, Prefilter>,
         config: &'a Config,
         matcher: &'a Matcher,
         store: &'s Store,
-    ) -> FastReader<'a, 's> {
+        source: &'b [u8],
+    ) -> FastReader<'a, 's, 'b> {
         FastReader {
             part: Part::new(asm.file(), store),
             asm,
@@ -431,12 +436,15 @@ impl<'a, 's> FastReader<'a, 's> {
             config,
             matcher,
             skipped: None,
+            source,
+            held_at: None,
             held: Vec::new(),
         }
     }
 
-    /// One physical line; `hit`: the prefilter found one of its strings in it.
-    fn line(&mut self, line: &[u8], consumed: u64, hit: bool) {
+    /// One physical line, from `start` in the source when it lies there; `hit`:
+    /// the prefilter found one of its strings in it.
+    fn line(&mut self, line: &[u8], start: Option<usize>, consumed: u64, hit: bool) {
         let head = self.asm.quick_head(line);
         // The skipped line was an entry of its own if this one starts the next.
         if head.is_some() {
@@ -451,13 +459,24 @@ impl<'a, 's> FastReader<'a, 's> {
         match quick {
             Some(time) => {
                 let at = self.asm.skip_head(consumed, &mut emit);
-                self.held.clear();
-                self.held.extend_from_slice(line);
+                match start {
+                    Some(start) => self.held_at = Some(start..start + line.len()),
+                    None => {
+                        self.held_at = None;
+                        self.held.clear();
+                        self.held.extend_from_slice(line);
+                    }
+                }
                 self.skipped = Some(Skipped { at, consumed, time });
             }
             None => {
                 if let Some(s) = self.skipped.take() {
-                    self.asm.replay(&self.held, s.at, s.consumed, &mut emit);
+                    let source: &[u8] = self.source;
+                    let held = match &self.held_at {
+                        Some(range) => &source[range.clone()],
+                        None => &self.held,
+                    };
+                    self.asm.replay(held, s.at, s.consumed, &mut emit);
                 }
                 self.asm.push(line, consumed, &mut emit);
             }
@@ -497,7 +516,7 @@ impl<F: FnMut(Record)> LineSink for EmitLines<'_, F> {
 
 /// A stream's lines on the fast path, or read in full when its format has none.
 enum StreamLines<'a> {
-    Fast(FastReader<'a, 'a>),
+    Fast(FastReader<'a, 'a, 'static>),
     Full(Assembler, Part<'a>, &'a Config, &'a Matcher),
 }
 
@@ -515,7 +534,7 @@ impl LineSink for StreamLines<'_> {
         match self {
             StreamLines::Fast(reader) => {
                 let hit = reader.prefilter.is_match(raw);
-                reader.line(raw, consumed, hit);
+                reader.line(raw, None, consumed, hit);
             }
             StreamLines::Full(asm, part, config, matcher) => {
                 asm.push(raw, consumed, &mut |r| part.take(&r, config, matcher));
@@ -646,6 +665,7 @@ impl<'a> Blocks<'a> {
                 self.config,
                 self.matcher,
                 self.store,
+                &[],
             )),
             None => {
                 let part = Part::new(asm.file(), self.store);
@@ -728,7 +748,7 @@ fn read_part_fast<'s>(
     prefilter: &Prefilter,
     store: &'s Store,
 ) -> Part<'s> {
-    let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher, store);
+    let mut reader = FastReader::new(asm, Cow::Borrowed(prefilter), config, matcher, store, bytes);
     let mut next_hit = 0;
     let mut cursor = Cursor::default();
     for_each_line_at(bytes, |start, line, consumed| {
@@ -737,7 +757,7 @@ fn read_part_fast<'s>(
         if next_hit < start {
             next_hit = prefilter.next_hit(bytes, start, &mut cursor);
         }
-        reader.line(line, consumed, next_hit < end);
+        reader.line(line, Some(start), consumed, next_hit < end);
     });
     reader.finish()
 }
@@ -1212,6 +1232,7 @@ mod tests {
                         &config,
                         &matcher,
                         &store,
+                        &[],
                     ))
                 });
             let streamed = merge(vec![lines.into_part()], &config, format);
