@@ -304,6 +304,12 @@ pub fn scan(
         Opened::Stream(reader) if sink.is_none() => {
             // Blocks read in parallel, on the fast path when the format has one: the
             // prefilter's strings are chosen on the lines held back for detection.
+            // The stream itself is read (and decompressed) on a thread of its own.
+            let reader: Box<dyn std::io::BufRead + Send> =
+                match input::read_ahead::ReadAhead::new(reader) {
+                    Ok(ahead) => Box::new(ahead),
+                    Err(reader) => reader,
+                };
             let (format, error, blocks) =
                 scan_stream(reader, input, config, ctx, progress, |asm, sample| {
                     let prefilter = prefilter_for(&asm, matcher, sample);

@@ -8,6 +8,7 @@ mod command;
 pub mod discover;
 mod lines;
 mod mmap_guard;
+pub mod read_ahead;
 pub mod tail;
 mod walk;
 
