@@ -802,6 +802,7 @@ fn read_chunks<'s>(
         .collect();
     jobs.into_par_iter()
         .map(|(a, b, chunk_asm)| {
+            crate::input::populate(&bytes[a..b]);
             let part = read_block(
                 &bytes[a..b],
                 chunk_asm,

@@ -155,6 +155,27 @@ fn widen_pipe(fd: libc::c_int) {
     let _ = fd;
 }
 
+/// Maps the pages of a piece of a mapped file in one call (Linux 5.14+), instead of a
+/// page fault every few pages as they are first read; nothing happens where the
+/// kernel does not know the advice.
+pub fn populate(bytes: &[u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = bytes.as_ptr() as usize;
+        let aligned = start & !(PAGE - 1);
+        let len = bytes.len() + (start - aligned);
+        // SAFETY: the range lies in one of this process's read-only file mappings (a
+        // map starts on a page boundary, so rounding down stays inside it); the advice
+        // only fills page tables and changes no byte.
+        unsafe {
+            libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_POPULATE_READ);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = bytes;
+}
+
 /// Opens an input for reading; gzip is recognised by its magic bytes, not its name.
 pub fn open(input: &Input) -> Result<Opening, Error> {
     let path = match &input.source {
