@@ -176,12 +176,9 @@ fn finding_out(f: &Finding) -> FindingOut<'_, Cow<'static, str>, String> {
 fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     // Writing to a Vec cannot fail.
     out.extend_from_slice(b"{\"type\":\"finding\",\"time\":");
-    match f.time {
-        Some(t) => {
-            let _ = write!(out, "\"{t}\"");
-        }
-        None => out.extend_from_slice(b"null"),
-    }
+    push_or_null(out, f.time, |out, t| {
+        let _ = write!(out, "\"{t}\"");
+    });
     out.extend_from_slice(b",\"file\":");
     push_json_str(out, f.file);
     out.extend_from_slice(b",\"line\":");
@@ -189,25 +186,17 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     out.extend_from_slice(b",\"format\":\"");
     out.extend_from_slice(f.format.name().as_bytes());
     out.extend_from_slice(b"\",\"level\":");
-    match f.level {
-        Some(l) => {
-            out.push(b'"');
-            out.extend_from_slice(l.as_str().as_bytes());
-            out.push(b'"');
-        }
-        None => out.extend_from_slice(b"null"),
-    }
+    push_or_null(out, f.level, |out, l| {
+        let _ = write!(out, "\"{}\"", l.as_str());
+    });
     out.extend_from_slice(b",\"rule\":");
     push_json_str(out, f.rule);
     out.extend_from_slice(b",\"cause\":\"");
     out.extend_from_slice(f.cause.name().as_bytes());
     out.extend_from_slice(b"\",\"status\":");
-    match f.status {
-        Some(s) => {
-            let _ = write!(out, "{s}");
-        }
-        None => out.extend_from_slice(b"null"),
-    }
+    push_or_null(out, f.status, |out, s| {
+        let _ = write!(out, "{s}");
+    });
     out.extend_from_slice(b",\"message\":");
     push_json_str(out, f.message);
     out.extend_from_slice(b",\"fields\":{");
@@ -220,6 +209,14 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
         push_json_str(out, v);
     }
     out.extend_from_slice(b"}}\n");
+}
+
+/// Appends what `push` writes of `value`, or `null`.
+fn push_or_null<T>(out: &mut Vec<u8>, value: Option<T>, push: impl FnOnce(&mut Vec<u8>, T)) {
+    match value {
+        Some(v) => push(out, v),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
 /// Appends `s` as a JSON string, escaped as serde_json escapes it, and with U+0085,
