@@ -614,10 +614,10 @@ impl<'a> Blocks<'a> {
 
     /// Whether `raw` begins a record whatever precedes it (the block's last line).
     fn starts_record(&self, raw: &[u8]) -> bool {
-        let text = String::from_utf8_lossy(raw);
+        let text = crate::parse::text_of(raw);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         let prev_raw = &self.block[self.last_line..self.block.len().saturating_sub(1)];
-        let prev = String::from_utf8_lossy(prev_raw);
+        let prev = crate::parse::text_of(prev_raw);
         let prev = prev.strip_suffix('\r').unwrap_or(&prev);
         self.asm.starts_record(text, Some(prev))
     }

@@ -100,7 +100,7 @@ impl Assembler {
         let offset = self.offset;
         self.next_line += 1;
         self.offset += consumed;
-        let decoded = String::from_utf8_lossy(raw);
+        let decoded = super::text_of(raw);
         let text = decoded.strip_suffix('\r').unwrap_or(&decoded);
         let at = Span {
             line_no,
