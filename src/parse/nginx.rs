@@ -156,9 +156,9 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
 
 /// Reads `, client: …, server: …, request: "…"` … from the end of a message.
 pub fn context_fields(message: &str, fields: &mut Fields) {
-    let Some(start) = message
-        .rfind(", client: ")
-        .or_else(|| message.rfind(", upstream: \""))
+    let bytes = message.as_bytes();
+    let Some(start) = memchr::memmem::rfind(bytes, b", client: ")
+        .or_else(|| memchr::memmem::rfind(bytes, b", upstream: \""))
     else {
         return;
     };
