@@ -100,11 +100,10 @@ const NAMED: [&str; 11] = [
 /// One bit per [`NAMED`] field that `fields` hold: an entry keeps them, so the search
 /// for a field reads back only the findings that have it.
 pub fn named_fields(fields: &crate::parse::Fields) -> u16 {
-    NAMED
+    fields
         .iter()
-        .enumerate()
-        .filter(|(_, n)| field(fields, n).is_some())
-        .fold(0, |bits, (i, _)| bits | 1 << i)
+        .filter_map(|(k, _)| NAMED.iter().position(|n| n == k))
+        .fold(0, |bits, i| bits | 1 << i)
 }
 
 /// What an explanation needs of an incident besides its root line: the first value of
