@@ -73,7 +73,7 @@ impl Prefilter {
             need.literals(&mut literals);
         }
         let grams = GramCounts::of(literals.iter().copied(), sample);
-        let counts = count_in(literals, sample);
+        let counts = count_all(literals, &grams, sample);
         // A hit in the sample costs a parse per such line in the whole input; a gram
         // hit only a check by the stride search.
         let cost = |s: &[u8]| {
@@ -243,6 +243,48 @@ impl Prefilter {
     }
 }
 
+/// How often each string occurs in `sample`: the long ones by a stride search (an
+/// automaton over all ~900 literals of a format took most of a prefilter's making),
+/// the others by [`count_in`].
+fn count_all<'a>(
+    mut strings: Vec<&'a [u8]>,
+    grams: &GramCounts,
+    sample: &[u8],
+) -> HashMap<&'a [u8], u32> {
+    strings.sort_unstable();
+    strings.dedup();
+    let (long, short): (Vec<&[u8]>, Vec<&[u8]>) =
+        strings.into_iter().partition(|s| Stride::takes(s));
+    // Strings of a few bytes (class members, digits) hit all over: counted one by one,
+    // not as the automaton's overlapping matches.
+    let (tiny, short): (Vec<&[u8]>, Vec<&[u8]>) = short.into_iter().partition(|s| s.len() <= 3);
+    let mut counts = count_in(short, sample);
+    for s in tiny {
+        let n = overlapping_count(s, sample);
+        if n > 0 {
+            counts.insert(s, n);
+        }
+    }
+    if !long.is_empty() && !sample.is_empty() {
+        let search = Stride::new(long.iter().map(|s| s.to_vec()).collect(), grams);
+        let mut found = vec![0u32; long.len()];
+        search.each_string(sample, |i| found[i] += 1);
+        counts.extend(long.into_iter().zip(found).filter(|(_, n)| *n > 0));
+    }
+    counts
+}
+
+/// How often `needle` occurs in `hay`, overlaps included.
+fn overlapping_count(needle: &[u8], hay: &[u8]) -> u32 {
+    let finder = memchr::memmem::Finder::new(needle);
+    let (mut n, mut at) = (0, 0);
+    while let Some(i) = hay.get(at..).and_then(|rest| finder.find(rest)) {
+        n += 1;
+        at += i + 1;
+    }
+    n
+}
+
 /// How often each string occurs in `sample` (overlaps included).
 fn count_in<'a>(mut strings: Vec<&'a [u8]>, sample: &[u8]) -> HashMap<&'a [u8], u32> {
     strings.sort_unstable();
@@ -410,6 +452,30 @@ fn minimal(mut strings: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::rules::catalog;
+
+    /// The stride search counts the long strings as the automaton does.
+    #[test]
+    fn long_strings_are_counted_like_the_rest() {
+        let matcher = Matcher::new(catalog::builtin());
+        let mut sample = Vec::new();
+        for rule in matcher.rules() {
+            for s in rule.samples.iter().chain(&rule.counter) {
+                sample.extend_from_slice(s.as_bytes());
+                sample.extend_from_slice(b" x ");
+                sample.extend_from_slice(s.as_bytes());
+                sample.push(b'\n');
+            }
+        }
+        let mut literals = Vec::new();
+        for need in matcher.needs().iter().flatten() {
+            need.literals(&mut literals);
+        }
+        let grams = GramCounts::of(literals.iter().copied(), &sample);
+        let fast = count_all(literals.clone(), &grams, &sample);
+        let slow = count_in(literals, &sample);
+        assert!(slow.len() > 50, "{}", slow.len());
+        assert_eq!(fast, slow);
+    }
 
     #[test]
     fn containing_strings_are_dropped() {
