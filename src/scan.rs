@@ -310,12 +310,9 @@ pub fn scan(
                     Ok(ahead) => Box::new(ahead),
                     Err(reader) => reader,
                 };
-            let (format, error, blocks) =
-                scan_stream(reader, input, config, ctx, progress, |asm, sample| {
-                    let prefilter = prefilter_for(&asm, matcher, sample);
-                    Blocks::new(asm, prefilter, config, matcher, store)
-                });
-            (format, blocks.into_parts(), error)
+            let (format, error, parts) =
+                scan_stream_in_blocks(reader, input, config, ctx, progress, matcher, store);
+            (format, parts, error)
         }
         Opened::Stream(reader) => {
             let mut part = Part::new(&input.name, store);
@@ -564,9 +561,87 @@ const BLOCKS_PER_WAVE: usize = 4;
 /// knows, has no place to cut).
 const STREAM_BLOCK_MAX: usize = 32 << 20;
 
+/// What a stream's gathering thread hands the analysis: how to read the blocks (once
+/// the format is known), then waves of blocks, each with its offset in the stream.
+enum Gathered {
+    Start(Box<(Assembler, Option<Prefilter>)>),
+    Wave(Vec<(Vec<u8>, u64)>),
+}
+
 /// A stream read like a mapped file: its lines gathered into blocks cut at record
-/// starts, each block read on its own (in parallel waves), with the same records and
-/// findings as reading it in order.
+/// starts, on a thread of their own, while the waves gathered before are read (each
+/// block on its own, in parallel) with the same records and findings as reading it
+/// in order. Reading and gathering overlap; one wave waits at most.
+fn scan_stream_in_blocks<'s>(
+    reader: Box<dyn std::io::BufRead + Send>,
+    input: &Input,
+    config: &'s Config,
+    ctx: TimeCtx,
+    progress: &Progress,
+    matcher: &'s Matcher,
+    store: &'s Store,
+) -> (Format, Option<Error>, Vec<Part<'s>>) {
+    use rayon::prelude::*;
+    let (waves, gathered) = std::sync::mpsc::sync_channel::<Gathered>(0);
+    let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let gathering = scope.spawn(move || {
+            scan_stream(reader, input, config, ctx, progress, |asm, sample| {
+                let prefilter = prefilter_for(&asm, matcher, sample);
+                let _ = waves.send(Gathered::Start(Box::new((asm.clone(), prefilter.clone()))));
+                Blocks::new(asm, prefilter, config, matcher, store, waves, spares)
+            })
+        });
+        let mut parts = Vec::new();
+        let mut reading: Option<(Assembler, Option<Prefilter>)> = None;
+        for message in gathered {
+            match message {
+                Gathered::Start(start) => reading = Some(*start),
+                Gathered::Wave(wave) => {
+                    let Some((asm, prefilter)) = &reading else {
+                        continue;
+                    };
+                    // One assembler per block, made here: an assembler is not shared
+                    // between threads.
+                    let jobs: Vec<(Vec<u8>, Assembler)> = wave
+                        .into_iter()
+                        .map(|(bytes, at)| (bytes, asm.clone().starting_at(1, at)))
+                        .collect();
+                    let done: Vec<(Part<'s>, Vec<u8>)> = jobs
+                        .into_par_iter()
+                        .map(|(bytes, block_asm)| {
+                            let part = read_block(
+                                &bytes,
+                                block_asm,
+                                config,
+                                matcher,
+                                prefilter.as_ref(),
+                                store,
+                            );
+                            (part, bytes)
+                        })
+                        .collect();
+                    for (part, bytes) in done {
+                        parts.push(part);
+                        let _ = spare.send(bytes);
+                    }
+                }
+            }
+        }
+        let (format, error, blocks) = gathering
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        parts.extend(blocks.into_rest());
+        if parts.is_empty() {
+            // An empty stream is still an input, of no lines.
+            parts.push(Part::new(&input.name, store));
+        }
+        (format, error, parts)
+    })
+}
+
+/// A stream's lines gathered into blocks cut at record starts, sent in waves to be read;
+/// past a stretch with no place to cut, the rest is read here, in order.
 struct Blocks<'a> {
     asm: Assembler,
     prefilter: Option<Prefilter>,
@@ -580,9 +655,10 @@ struct Blocks<'a> {
     block_at: u64,
     next_at: u64,
     wave: Vec<(Vec<u8>, u64)>,
+    /// Where waves go; dropped at the end, which ends the analysis' loop.
+    waves: Option<std::sync::mpsc::SyncSender<Gathered>>,
     /// Buffers of blocks already read, for the next blocks (no fresh pages each time).
-    spare: Vec<Vec<u8>>,
-    parts: Vec<Part<'a>>,
+    spares: std::sync::mpsc::Receiver<Vec<u8>>,
     /// Once no cut was found: the rest in order.
     in_order: Option<StreamLines<'a>>,
 }
@@ -594,6 +670,8 @@ impl<'a> Blocks<'a> {
         config: &'a Config,
         matcher: &'a Matcher,
         store: &'a Store,
+        waves: std::sync::mpsc::SyncSender<Gathered>,
+        spares: std::sync::mpsc::Receiver<Vec<u8>>,
     ) -> Blocks<'a> {
         Blocks {
             asm,
@@ -606,8 +684,8 @@ impl<'a> Blocks<'a> {
             block_at: 0,
             next_at: 0,
             wave: Vec::new(),
-            spare: Vec::new(),
-            parts: Vec::new(),
+            waves: Some(waves),
+            spares,
             in_order: None,
         }
     }
@@ -622,47 +700,31 @@ impl<'a> Blocks<'a> {
         self.asm.starts_record(text, Some(prev))
     }
 
-    /// The block so far goes to the wave; the wave is read when full.
+    /// The block so far goes to the wave; the wave is sent when full.
     fn cut(&mut self) {
         if !self.block.is_empty() {
-            let next = self.spare.pop().unwrap_or_default();
+            let mut next = self.spares.try_recv().unwrap_or_default();
+            next.clear();
             let block = std::mem::replace(&mut self.block, next);
             self.wave.push((block, self.block_at));
         }
         self.block_at = self.next_at;
         self.last_line = 0;
         if self.wave.len() >= BLOCKS_PER_WAVE {
-            self.read_wave();
+            self.send_wave();
         }
     }
 
-    fn read_wave(&mut self) {
-        use rayon::prelude::*;
-        let (config, matcher, store) = (self.config, self.matcher, self.store);
-        let prefilter = self.prefilter.as_ref();
-        // One assembler per block, made here: an assembler is not shared between threads.
-        let jobs: Vec<(Vec<u8>, Assembler)> = self
-            .wave
-            .drain(..)
-            .map(|(bytes, at)| (bytes, self.asm.clone().starting_at(1, at)))
-            .collect();
-        let done: Vec<(Part<'a>, Vec<u8>)> = jobs
-            .into_par_iter()
-            .map(|(bytes, block_asm)| {
-                let part = read_block(&bytes, block_asm, config, matcher, prefilter, store);
-                (part, bytes)
-            })
-            .collect();
-        for (part, mut bytes) in done {
-            self.parts.push(part);
-            bytes.clear();
-            self.spare.push(bytes);
+    fn send_wave(&mut self) {
+        if let Some(waves) = self.waves.as_ref().filter(|_| !self.wave.is_empty()) {
+            // The analysis is gone only when it failed; its error is reported there.
+            let _ = waves.send(Gathered::Wave(std::mem::take(&mut self.wave)));
         }
     }
 
     /// No place to cut: what is gathered and the rest of the stream are read in order.
     fn read_in_order(&mut self) {
-        self.read_wave();
+        self.send_wave();
         let asm = self.asm.clone().starting_at(1, self.block_at);
         let mut lines = match &self.prefilter {
             Some(p) => StreamLines::Fast(FastReader::new(
@@ -684,15 +746,9 @@ impl<'a> Blocks<'a> {
         self.in_order = Some(lines);
     }
 
-    fn into_parts(mut self) -> Vec<Part<'a>> {
-        if let Some(lines) = self.in_order.take() {
-            self.parts.push(lines.into_part());
-        }
-        if self.parts.is_empty() {
-            // An empty stream is still an input, of no lines.
-            self.parts.push(Part::new(self.asm.file(), self.store));
-        }
-        self.parts
+    /// The part read in order, if it came to that.
+    fn into_rest(mut self) -> Option<Part<'a>> {
+        self.in_order.take().map(StreamLines::into_part)
     }
 }
 
@@ -722,9 +778,10 @@ impl LineSink for Blocks<'_> {
             Some(lines) => lines.end(),
             None => {
                 self.cut();
-                self.read_wave();
+                self.send_wave();
             }
         }
+        self.waves = None;
     }
 }
 
@@ -1161,12 +1218,10 @@ mod tests {
                 let reader = Box::new(std::io::Cursor::new(text.clone().into_bytes()));
                 let ctx = TimeCtx::new(crate::parse::Zone::Utc, None);
                 if blocks {
-                    let (format, _, b) =
-                        scan_stream(reader, &input, &config, ctx, &HIDDEN, |asm, sample| {
-                            let p = Prefilter::new(&matcher, asm.format(), sample);
-                            Blocks::new(asm, Some(p), &config, &matcher, &store)
-                        });
-                    merge(b.into_parts(), &config, format)
+                    let (format, _, parts) = scan_stream_in_blocks(
+                        reader, &input, &config, ctx, &HIDDEN, &matcher, &store,
+                    );
+                    merge(parts, &config, format)
                 } else {
                     let (format, _, lines) =
                         scan_stream(reader, &input, &config, ctx, &HIDDEN, |asm, _| {
