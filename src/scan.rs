@@ -99,42 +99,62 @@ impl<'s> Part<'s> {
         }
     }
 
-    /// Counts a record, and keeps it as a finding if a rule explains it.
+    /// Counts a record, and keeps it as a finding if a rule explains it; the record
+    /// itself goes on (to a `--records` sink).
     fn take(&mut self, r: &Record, config: &Config, matcher: &Matcher) {
-        self.take_filtered(r, config, matcher, None);
+        if let Some(time) = self.admit(r, config) {
+            let stamped = r.time.is_some();
+            if let Some(f) = matcher.find_among(r, None) {
+                self.keep(f, stamped, time);
+            }
+        }
     }
 
-    /// Like [`Part::take`]; with the prefilter that chose the record, only the rules
-    /// its strings point to are tried.
+    /// Like [`Part::take`] for a record that ends here (its text moves into the
+    /// finding); with the prefilter that chose the record, only the rules its strings
+    /// point to are tried.
     fn take_filtered(
         &mut self,
-        r: &Record,
+        r: Record,
         config: &Config,
         matcher: &Matcher,
         prefilter: Option<&Prefilter>,
     ) {
+        if let Some(time) = self.admit(&r, config) {
+            let only = prefilter.and_then(|p| p.rules_for(&r));
+            let stamped = r.time.is_some();
+            if let Some(f) = matcher.find_among_owned(r, only.as_deref()) {
+                self.keep(f, stamped, time);
+            }
+        }
+    }
+
+    /// Counts a record; the time to place it at when it is in the range asked for.
+    fn admit(&mut self, r: &Record, config: &Config) -> Option<Option<Stamp>> {
         self.summary.count(r);
         // Entries without a stamp of their own (bare php-fpm worker lines, dmesg uptime)
         // are placed at the time of the entry before them, and say so.
         let time = r.time.or(self.last_time);
         self.last_time = time;
         if !config.in_range(time.map(|t| t.utc)) {
-            return;
+            return None;
         }
         self.client_errors.extend(client_error(r));
-        let only = prefilter.and_then(|p| p.rules_for(r));
-        if let Some(mut f) = matcher.find_among(r, only.as_deref()) {
-            if r.time.is_none() {
-                match time {
-                    Some(t) => infer_time(&mut f, t),
-                    None => {
-                        self.unplaced.push(f);
-                        return;
-                    }
+        Some(time)
+    }
+
+    /// Keeps a finding: placed at `time` when its record had no stamp of its own.
+    fn keep(&mut self, mut f: Finding, stamped: bool, time: Option<Stamp>) {
+        if !stamped {
+            match time {
+                Some(t) => infer_time(&mut f, t),
+                None => {
+                    self.unplaced.push(f);
+                    return;
                 }
             }
-            self.stored.push(&f);
         }
+        self.stored.push(&f);
     }
 }
 
@@ -383,13 +403,14 @@ fn read_part<'s>(
     mut sink: Option<&mut dyn FnMut(Record)>,
 ) -> Part<'s> {
     let mut part = Part::new(asm.file(), store);
-    let mut emit = |r: Record| {
-        part.take(&r, config, matcher);
-        if let Some(sink) = sink.as_mut() {
+    let mut emit = |r: Record| match sink.as_mut() {
+        Some(sink) => {
+            part.take(&r, config, matcher);
             if config.in_range(r.time.map(|t| t.utc)) {
                 sink(r);
             }
         }
+        None => part.take_filtered(r, config, matcher, None),
     };
     for_each_line(bytes, |line, n| asm.push(line, n, &mut emit));
     asm.finish(&mut emit);
@@ -458,7 +479,7 @@ impl<'a, 's, 'b> FastReader<'a, 's, 'b> {
         let quick = if hit { None } else { head };
         let (part, config, matcher, prefilter) =
             (&mut self.part, self.config, self.matcher, &*self.prefilter);
-        let mut emit = |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter));
+        let mut emit = |r: Record| part.take_filtered(r, config, matcher, Some(prefilter));
         match quick {
             Some(time) => {
                 let at = self.asm.skip_head(consumed, &mut emit);
@@ -493,7 +514,7 @@ impl<'a, 's, 'b> FastReader<'a, 's, 'b> {
         let (part, config, matcher, prefilter) =
             (&mut self.part, self.config, self.matcher, &*self.prefilter);
         self.asm
-            .finish(&mut |r: Record| part.take_filtered(&r, config, matcher, Some(prefilter)));
+            .finish(&mut |r: Record| part.take_filtered(r, config, matcher, Some(prefilter)));
         self.part.stored.seal();
         self.part
     }
@@ -540,14 +561,16 @@ impl LineSink for StreamLines<'_> {
                 reader.line(raw, None, consumed, hit);
             }
             StreamLines::Full(asm, part, config, matcher) => {
-                asm.push(raw, consumed, &mut |r| part.take(&r, config, matcher));
+                asm.push(raw, consumed, &mut |r| {
+                    part.take_filtered(r, config, matcher, None)
+                });
             }
         }
     }
     fn end(&mut self) {
         // The fast reader ends in `into_part`.
         if let StreamLines::Full(asm, part, config, matcher) = self {
-            asm.finish(&mut |r| part.take(&r, config, matcher));
+            asm.finish(&mut |r| part.take_filtered(r, config, matcher, None));
         }
     }
 }

@@ -139,6 +139,37 @@ impl Matcher {
     /// Like [`Matcher::find`], trying only the rules `only` names (ascending catalog
     /// positions) when given: the prefilter knows that no other rule can match.
     pub fn find_among(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+        let found = self.decide(record, only)?;
+        Some(found.finding(
+            record.time,
+            Arc::clone(&record.file),
+            record.line,
+            record.format,
+            record.level,
+            record.message.clone(),
+            record.fields.clone(),
+        ))
+    }
+
+    /// [`Matcher::find_among`] for a record that is not needed afterwards: its message
+    /// and fields move into the finding instead of being copied.
+    pub fn find_among_owned(&self, record: Record, only: Option<&[usize]>) -> Option<Finding> {
+        let found = self.decide(&record, only)?;
+        let Record {
+            file,
+            line,
+            format,
+            time,
+            level,
+            message,
+            fields,
+            ..
+        } = record;
+        Some(found.finding(time, file, line, format, level, message, fields))
+    }
+
+    /// The rule that explains `record`, with what it captured.
+    fn decide(&self, record: &Record, only: Option<&[usize]>) -> Option<Found<'_>> {
         // With one candidate rule, or on one line, the first rule that matches is the
         // one chosen.
         if only.is_some_and(|ids| ids.len() <= 1) || !record.message.contains('\n') {
@@ -146,13 +177,13 @@ impl Matcher {
         }
         let (rule, status) = self.choose(record, only)?;
         let caps = rule.regex.captures(&record.message);
-        Some(self.finding(record, rule, status, caps))
+        Some(Found::new(&record.message, rule, status, caps))
     }
 
-    /// [`Matcher::find_among`] for a message of one line (or one candidate rule): there
+    /// [`Matcher::decide`] for a message of one line (or one candidate rule): there
     /// the first matching rule in catalog order is the one [`Matcher::choose`] picks,
     /// with its own status, so the rules are tried in order until one captures.
-    fn find_first(&self, record: &Record, only: Option<&[usize]>) -> Option<Finding> {
+    fn find_first(&self, record: &Record, only: Option<&[usize]>) -> Option<Found<'_>> {
         let applies = |r: &&Rule| r.applies_to(record.format, record.inner);
         let (rule, caps) = match only {
             Some(ids) => ids
@@ -165,49 +196,7 @@ impl Matcher {
                 (rule, rule.regex.captures(&record.message)?)
             }
         };
-        Some(self.finding(record, rule, rule.status(), Some(caps)))
-    }
-
-    /// The finding `rule` makes of `record`, its fields completed by the rule's named
-    /// captures.
-    fn finding(
-        &self,
-        record: &Record,
-        rule: &Rule,
-        status: Option<u16>,
-        caps: Option<regex::Captures<'_>>,
-    ) -> Finding {
-        let mut fields = record.fields.clone();
-        let mut matched_line = 0..record.message.len();
-        if let Some(caps) = caps {
-            let at = caps.get(0).map_or(0, |m| m.start());
-            let start = record.message[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = record.message[at..]
-                .find('\n')
-                .map_or(record.message.len(), |i| at + i);
-            matched_line = start..end;
-            for name in rule.regex.capture_names().flatten() {
-                if let Some(m) = caps.name(name) {
-                    fields.retain(|(k, _)| k != name);
-                    fields.push((name.to_string().into(), m.as_str().to_string()));
-                }
-            }
-        }
-        Finding {
-            time: record.time,
-            file: Arc::clone(&record.file),
-            line: record.line,
-            format: record.format,
-            level: record.level,
-            rule: Arc::clone(&rule.id),
-            cause: rule.cause,
-            status,
-            message: record.message.clone(),
-            fields,
-            cloudflare: rule.cloudflare,
-            lifecycle: rule.lifecycle,
-            matched_line,
-        }
+        Some(Found::new(&record.message, rule, rule.status(), Some(caps)))
     }
 
     /// Checks that each sample of the rules `which` selects, read as a log line, is
@@ -268,6 +257,76 @@ impl Matcher {
             }
         }
         problems
+    }
+}
+
+/// What a rule made of a record's message: where its named captures and its line are,
+/// so that the finding can take the record's own text.
+struct Found<'m> {
+    rule: &'m Rule,
+    status: Option<u16>,
+    captures: Vec<(&'m str, std::ops::Range<usize>)>,
+    matched_line: std::ops::Range<usize>,
+}
+
+impl<'m> Found<'m> {
+    fn new(
+        message: &str,
+        rule: &'m Rule,
+        status: Option<u16>,
+        caps: Option<regex::Captures<'_>>,
+    ) -> Found<'m> {
+        let mut found = Found {
+            rule,
+            status,
+            captures: Vec::new(),
+            matched_line: 0..message.len(),
+        };
+        if let Some(caps) = caps {
+            let at = caps.get(0).map_or(0, |m| m.start());
+            let start = message[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = message[at..].find('\n').map_or(message.len(), |i| at + i);
+            found.matched_line = start..end;
+            for name in rule.regex.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    found.captures.push((name, m.range()));
+                }
+            }
+        }
+        found
+    }
+
+    /// The finding, its fields completed by the rule's named captures.
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        self,
+        time: Option<crate::parse::Stamp>,
+        file: Arc<str>,
+        line: u64,
+        format: crate::parse::Format,
+        level: Option<crate::parse::Level>,
+        message: String,
+        mut fields: crate::parse::Fields,
+    ) -> Finding {
+        for (name, range) in self.captures {
+            fields.retain(|(k, _)| k != name);
+            fields.push((name.to_string().into(), message[range].to_string()));
+        }
+        Finding {
+            time,
+            file,
+            line,
+            format,
+            level,
+            rule: Arc::clone(&self.rule.id),
+            cause: self.rule.cause,
+            status: self.status,
+            message,
+            fields,
+            cloudflare: self.rule.cloudflare,
+            lifecycle: self.rule.lifecycle,
+            matched_line: self.matched_line,
+        }
     }
 }
 
