@@ -92,8 +92,9 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
-    let progress = progress_for(&expanded.inputs, config);
-    let store = Arc::new(Store::with_memory(store_memory(&expanded.inputs)));
+    let mapped: Vec<Option<u64>> = expanded.inputs.iter().map(mapped_size).collect();
+    let progress = progress_for(&mapped, config);
+    let store = Arc::new(Store::with_memory(store_memory(&mapped)));
     let scanning = Scanning {
         config,
         matcher,
@@ -157,39 +158,35 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
 /// Inputs smaller than this in all are read too fast to need a progress bar.
 const PROGRESS_BYTES: u64 = 64 << 20;
 
-/// The progress bar for reading `inputs`: sized when all are plain regular files,
-/// open-ended when a stream or a `.gz` is among them.
-fn progress_for(inputs: &[Input], config: &Config) -> Progress {
+/// The progress bar for inputs of these sizes ([`mapped_size`]): sized when all are
+/// plain regular files, open-ended when a stream or a `.gz` is among them.
+fn progress_for(mapped: &[Option<u64>], config: &Config) -> Progress {
     if !config.progress {
         return Progress::hidden();
     }
-    let mut total = Some(0u64);
-    for input in inputs {
-        let size = match &input.source {
-            crate::input::Source::File(p) if !crate::input::is_gzip(p) => std::fs::metadata(p)
-                .ok()
-                .filter(|m| m.is_file())
-                .map(|m| m.len()),
-            _ => None,
-        };
-        total = total.zip(size).map(|(a, b)| a + b);
-    }
+    let total: Option<u64> = mapped.iter().copied().sum();
     match total {
         Some(t) if t < PROGRESS_BYTES => Progress::hidden(),
         total => Progress::new(total),
     }
 }
 
+/// The size of an input read by mapping it (a regular file, not gzip); `None` for a
+/// stream.
+fn mapped_size(input: &Input) -> Option<u64> {
+    match &input.source {
+        crate::input::Source::File(p) if !crate::input::is_gzip(p) => std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len()),
+        _ => None,
+    }
+}
+
 /// How many bytes of findings the store holds in memory: more when every input is a
 /// regular file (mapped), little when a stream is read (its peak memory is bounded).
-fn store_memory(inputs: &[Input]) -> usize {
-    let mapped = inputs.iter().all(|input| match &input.source {
-        crate::input::Source::File(p) => {
-            !crate::input::is_gzip(p) && std::fs::metadata(p).is_ok_and(|m| m.is_file())
-        }
-        _ => false,
-    });
-    match mapped {
+fn store_memory(mapped: &[Option<u64>]) -> usize {
+    match mapped.iter().all(Option::is_some) {
         true => crate::store::MAPPED_MEMORY_BYTES,
         false => crate::store::MEMORY_BYTES,
     }
