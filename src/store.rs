@@ -534,7 +534,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A stored finding read in place: its text borrows the stored bytes.
+/// A finding as borrowed text: read in place from the store (its text borrows the
+/// stored bytes), or lent by a [`Finding`].
 pub struct FindingView<'a> {
     pub time: Option<Stamp>,
     pub file: &'a str,
@@ -604,6 +605,30 @@ fn view(bytes: &[u8]) -> io::Result<FindingView<'_>> {
         message,
         fields,
     })
+}
+
+impl<'a> From<&'a Finding> for FindingView<'a> {
+    fn from(f: &'a Finding) -> FindingView<'a> {
+        FindingView {
+            time: f.time,
+            file: &f.file,
+            line: f.line,
+            format: f.format,
+            level: f.level,
+            rule: &f.rule,
+            cause: f.cause,
+            status: f.status,
+            cloudflare: f.cloudflare,
+            lifecycle: f.lifecycle,
+            matched_line: f.matched_line.clone(),
+            message: &f.message,
+            fields: f
+                .fields
+                .iter()
+                .map(|(k, v)| (k.as_ref(), v.as_str()))
+                .collect(),
+        }
+    }
 }
 
 fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {

@@ -32,15 +32,6 @@ impl<K: AsRef<str>, V: AsRef<str>> Serialize for FieldsOut<'_, K, V> {
     }
 }
 
-/// A time as its RFC 3339 text, written in place.
-struct TimeOut(Stamp);
-
-impl Serialize for TimeOut {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
 /// Writes one object and its newline. serde_json leaves U+0085, U+2028 and U+2029 raw
 /// (valid JSON), but line-oriented readers (Python's `splitlines`, some log shippers)
 /// break lines there: a log line holding one must not split an object in two.
@@ -138,41 +129,9 @@ struct ErrorOut<'a> {
     error: String,
 }
 
-#[derive(Serialize)]
-struct FindingOut<'a, K: AsRef<str>, V: AsRef<str>> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    time: Option<TimeOut>,
-    file: &'a str,
-    line: u64,
-    format: &'static str,
-    level: Option<&'static str>,
-    rule: &'a str,
-    cause: &'static str,
-    status: Option<u16>,
-    message: &'a str,
-    fields: FieldsOut<'a, K, V>,
-}
-
-fn finding_out(f: &Finding) -> FindingOut<'_, Cow<'static, str>, String> {
-    FindingOut {
-        kind: "finding",
-        time: f.time.map(TimeOut),
-        file: &f.file,
-        line: f.line,
-        format: f.format.name(),
-        level: f.level.map(|l| l.as_str()),
-        rule: &f.rule,
-        cause: f.cause.name(),
-        status: f.status,
-        message: &f.message,
-        fields: FieldsOut(&f.fields),
-    }
-}
-
-/// A `finding` object and its newline for a finding read in place from the store,
-/// written by hand: the bytes [`finding_out`] gives through serde and [`append_line`]
-/// (a test holds them equal), without serde's byte-by-byte escaping.
+/// A `finding` object and its newline, written by hand: the bytes serde and
+/// [`append_line`] give (a test holds them equal), without serde's byte-by-byte
+/// escaping.
 fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     // Writing to a Vec cannot fail.
     out.extend_from_slice(b"{\"type\":\"finding\",\"time\":");
@@ -408,7 +367,9 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One `finding` object.
 pub fn write_finding(out: &mut impl Write, f: &Finding) -> io::Result<()> {
-    write_line(out, &finding_out(f))
+    let mut line = Vec::new();
+    append_finding(&mut line, &FindingView::from(f));
+    out.write_all(&line)
 }
 
 /// One `incident` object.
@@ -511,8 +472,34 @@ pub fn write_rule(out: &mut impl Write, rule: &crate::rules::Rule) -> io::Result
 mod tests {
     use super::*;
 
+    /// A time as its RFC 3339 text, written in place.
+    struct TimeOut(Stamp);
+
+    impl Serialize for TimeOut {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&self.0)
+        }
+    }
+
+    /// A `finding` object as serde writes it: the reference for [`append_finding`].
+    #[derive(Serialize)]
+    struct FindingOut<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        time: Option<TimeOut>,
+        file: &'a str,
+        line: u64,
+        format: &'static str,
+        level: Option<&'static str>,
+        rule: &'a str,
+        cause: &'static str,
+        status: Option<u16>,
+        message: &'a str,
+        fields: FieldsOut<'a, &'a str, &'a str>,
+    }
+
     /// The serde form of a stored finding, which [`append_finding`] writes by hand.
-    fn stored_finding_out<'a>(f: &'a FindingView<'a>) -> FindingOut<'a, &'a str, &'a str> {
+    fn stored_finding_out<'a>(f: &'a FindingView<'a>) -> FindingOut<'a> {
         FindingOut {
             kind: "finding",
             time: f.time.map(TimeOut),
