@@ -313,6 +313,7 @@ pub fn scan(
                         progress,
                         store,
                         chunk_bytes: CHUNK_BYTES,
+                        mapped: true,
                     };
                     read_chunks(bytes, &asm, config, matcher, &chunks)
                 }
@@ -855,6 +856,10 @@ struct Chunking<'a> {
     progress: &'a Progress,
     store: &'a Store,
     chunk_bytes: usize,
+    /// The bytes are a file mapping: each chunk's pages are mapped in one call before
+    /// it is read and dropped after (never for other memory: dropping the pages of
+    /// anonymous memory zeroes them).
+    mapped: bool,
 }
 
 /// Cuts a mapped file into chunks at lines that begin a record, and reads them in
@@ -882,7 +887,9 @@ fn read_chunks<'s>(
         .collect();
     jobs.into_par_iter()
         .map(|(a, b, chunk_asm)| {
-            crate::input::populate(&bytes[a..b]);
+            if how.mapped {
+                crate::input::populate(&bytes[a..b]);
+            }
             let part = read_block(
                 &bytes[a..b],
                 chunk_asm,
@@ -891,6 +898,9 @@ fn read_chunks<'s>(
                 how.prefilter,
                 how.store,
             );
+            if how.mapped {
+                crate::input::unpopulate(&bytes[a..b]);
+            }
             how.progress.advance((b - a) as u64);
             part
         })
@@ -1093,6 +1103,7 @@ mod tests {
             progress: &HIDDEN,
             store,
             chunk_bytes,
+            mapped: false,
         }
     }
 

@@ -176,6 +176,32 @@ pub fn populate(bytes: &[u8]) {
     let _ = bytes;
 }
 
+/// Drops the page-table entries of the pages wholly inside a piece of a mapped file
+/// (only such a piece: the pages of anonymous memory would be zeroed) once it has
+/// been read, on the reading thread: the work of tearing down a large map
+/// is shared out as it goes (`MADV_DONTNEED` holds the map's lock only for reading),
+/// not left to one `munmap` at the end that stalls every thread. A byte read again
+/// later is mapped again from the page cache, unchanged.
+pub fn unpopulate(bytes: &[u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = bytes.as_ptr() as usize;
+        let first = start.next_multiple_of(PAGE);
+        let end = (start + bytes.len()) & !(PAGE - 1);
+        if end > first {
+            // SAFETY: the pages lie wholly inside one of this process's read-only file
+            // mappings, never written: dropping their entries changes no byte anyone
+            // reads.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_DONTNEED);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = bytes;
+}
+
 /// Opens an input for reading; gzip is recognised by its magic bytes, not its name.
 pub fn open(input: &Input) -> Result<Opening, Error> {
     let path = match &input.source {
