@@ -10,7 +10,7 @@
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Cross products (`(?:a|b)(?:c|d)`) and classes are expanded up to this many strings.
-const MAX_SET: usize = 16;
+const MAX_SET: usize = 32;
 
 /// What every match of a regex contains.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,19 +66,24 @@ impl Need {
     }
 }
 
-/// What a piece of a regex tells: the exact strings it can match (when few), and what
-/// every match of it contains.
+/// What a piece of a regex tells: the exact strings it can match (when few), what
+/// every match of it contains, and the strings every match begins and ends with (when
+/// few; an empty one stands for a match that tells nothing there).
 #[derive(Clone, Debug, Default)]
 struct Info {
     exact: Option<Vec<Vec<u8>>>,
     need: Option<Need>,
+    prefix: Option<Vec<Vec<u8>>>,
+    suffix: Option<Vec<Vec<u8>>>,
 }
 
 impl Info {
     fn exact(set: Vec<Vec<u8>>) -> Info {
         Info {
-            exact: Some(set),
+            exact: Some(set.clone()),
             need: None,
+            prefix: Some(set.clone()),
+            suffix: Some(set),
         }
     }
 
@@ -114,49 +119,70 @@ fn info(hir: &Hir) -> Info {
         HirKind::Repetition(rep) => {
             let sub = info(&rep.sub);
             match (rep.min, rep.max) {
-                (0, _) => Info::default(),
                 (1, Some(1)) => sub,
+                // `x?`: x or nothing.
+                (0, Some(1)) => sub
+                    .exact
+                    .map(|set| union(&[set, vec![Vec::new()]]))
+                    .filter(|set| set.len() <= MAX_SET)
+                    .map_or_else(Info::default, Info::exact),
+                (0, _) => Info::default(),
                 _ => Info {
                     exact: None,
                     need: sub.need(),
+                    prefix: sub.prefix,
+                    suffix: sub.suffix,
                 },
             }
         }
         HirKind::Concat(subs) => concat(subs),
         HirKind::Alternation(subs) => {
             let infos: Vec<Info> = subs.iter().map(info).collect();
-            let exact = infos
-                .iter()
-                .map(|i| i.exact.clone())
-                .collect::<Option<Vec<_>>>()
-                .map(|sets| dedup(sets.concat()))
-                .filter(|set| set.len() <= MAX_SET);
+            let all = |part: fn(&Info) -> &Option<Vec<Vec<u8>>>| {
+                infos
+                    .iter()
+                    .map(|i| part(i).clone())
+                    .collect::<Option<Vec<_>>>()
+                    .map(|sets| union(&sets))
+                    .filter(|set| set.len() <= MAX_SET)
+            };
             // Every branch must bring its own requirement; then one of them holds.
             let need = infos
                 .iter()
                 .map(Info::need)
                 .collect::<Option<Vec<_>>>()
                 .map(Need::AnyOf);
-            Info { exact, need }
+            Info {
+                exact: all(|i| &i.exact),
+                need,
+                prefix: all(|i| &i.prefix),
+                suffix: all(|i| &i.suffix),
+            }
         }
     }
 }
 
-/// A concatenation: runs of exact pieces multiply into longer strings; each run and
-/// each piece's own requirement is a choice.
+/// A concatenation: runs of exact pieces multiply into longer strings, and a run
+/// goes on into the strings the next piece begins with, and starts from those the
+/// piece before it ends with; each run and each piece's own requirement is a choice.
 fn concat(subs: &[Hir]) -> Info {
     let mut choices: Vec<Need> = Vec::new();
     let mut run: Vec<Vec<u8>> = vec![Vec::new()];
     let mut all_exact = true;
+    // What every match begins with, once the leading run ends.
+    let mut prefix: Option<Option<Vec<Vec<u8>>>> = None;
     let close = |run: &[Vec<u8>], choices: &mut Vec<Need>| {
         if run.iter().all(|s| !s.is_empty()) {
             choices.push(any_of(run.iter().cloned().map(Need::Lit).collect()));
         }
     };
-    for sub in subs {
+    for (at, sub) in subs.iter().enumerate() {
         let piece = info(sub);
         if let Some(n) = piece.need() {
             choices.push(n);
+        }
+        if piece.exact.is_none() {
+            choices.extend(branches_then(sub, &subs[at + 1..]));
         }
         match piece.exact {
             Some(set) => match product(&run, &set) {
@@ -164,32 +190,98 @@ fn concat(subs: &[Hir]) -> Info {
                 None => {
                     // Too many combinations: close the run and start again here.
                     close(&run, &mut choices);
+                    prefix.get_or_insert_with(|| Some(run.clone()));
                     all_exact = false;
                     run = set;
                 }
             },
             None => {
                 all_exact = false;
-                close(&run, &mut choices);
-                run = vec![Vec::new()];
+                let into = piece
+                    .prefix
+                    .as_deref()
+                    .and_then(|p| product(&run, p))
+                    .unwrap_or_else(|| run.clone());
+                if into != run {
+                    close(&run, &mut choices);
+                }
+                close(&into, &mut choices);
+                if prefix.is_none() {
+                    prefix = Some(Some(into));
+                }
+                run = piece.suffix.unwrap_or_else(|| vec![Vec::new()]);
             }
         }
     }
-    let exact = all_exact.then(|| run.clone());
-    if !all_exact {
-        close(&run, &mut choices);
+    if all_exact {
+        return Info {
+            need: join(choices),
+            ..Info::exact(run)
+        };
     }
-    choices.dedup();
+    close(&run, &mut choices);
     Info {
-        exact,
-        need: (!choices.is_empty()).then(|| {
-            if choices.len() == 1 {
-                choices.pop().expect("one choice")
-            } else {
-                Need::EachOf(choices)
-            }
-        }),
+        exact: None,
+        need: join(choices),
+        prefix: prefix.flatten(),
+        suffix: Some(run),
     }
+}
+
+/// For an alternation followed by exact pieces: each branch's own requirement, or
+/// its ending followed by those pieces (`(?:mkdir\(\) "/[^"]+"|open\(\) "[^"]+\.log")
+/// failed` offers `mkdir() "/` or `.log" failed`, where the ends taken together only
+/// offer `" failed`).
+fn branches_then(alternation: &Hir, rest: &[Hir]) -> Option<Need> {
+    let mut hir = alternation;
+    while let HirKind::Capture(cap) = hir.kind() {
+        hir = &cap.sub;
+    }
+    let HirKind::Alternation(branches) = hir.kind() else {
+        return None;
+    };
+    let mut follow: Vec<Vec<u8>> = vec![Vec::new()];
+    for piece in rest {
+        match info(piece).exact.and_then(|set| product(&follow, &set)) {
+            Some(longer) => follow = longer,
+            None => break,
+        }
+    }
+    if follow.iter().all(|s| s.is_empty()) {
+        return None;
+    }
+    let each = branches
+        .iter()
+        .map(|b| {
+            let branch = info(b);
+            let then = branch
+                .suffix
+                .as_deref()
+                .and_then(|end| product(end, &follow))
+                .filter(|set| set.iter().all(|s| !s.is_empty()))
+                .map(|set| any_of(set.into_iter().map(Need::Lit).collect()));
+            match (branch.need(), then) {
+                (Some(own), Some(then)) => Some(Need::EachOf(vec![own, then])),
+                (own, then) => own.or(then),
+            }
+        })
+        .collect::<Option<Vec<Need>>>()?;
+    Some(Need::AnyOf(each))
+}
+
+/// Pieces that each must hold, as one requirement.
+fn join(mut choices: Vec<Need>) -> Option<Need> {
+    choices.dedup();
+    match choices.len() {
+        0 => None,
+        1 => choices.pop(),
+        _ => Some(Need::EachOf(choices)),
+    }
+}
+
+/// The strings of all the sets, once each.
+fn union(sets: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
+    dedup(sets.concat())
 }
 
 /// Every string of `a` followed by every string of `b`, unless there are too many.
@@ -303,6 +395,77 @@ mod tests {
         );
         assert!(strings("(?:abc)?").is_empty());
         assert!(strings(r"\w+").is_empty());
+    }
+
+    /// The choice when only strings of `shortest` bytes and more will do, sorted.
+    fn long_strings(pattern: &str, shortest: usize) -> Vec<String> {
+        let cost = |s: &[u8]| if s.len() < shortest { 1e6 } else { 1.0 };
+        let (set, total) = Need::of(pattern).unwrap().resolve(&cost).unwrap();
+        assert!(total < 1e6, "{pattern}: no long choice");
+        let mut set: Vec<String> = set
+            .into_iter()
+            .map(|s| String::from_utf8(s).unwrap())
+            .collect();
+        set.sort();
+        set
+    }
+
+    #[test]
+    fn runs_go_on_into_what_the_next_piece_begins_with() {
+        assert_eq!(
+            long_strings(r"accept4?\(\) failed \((?P<errno>24|23): ", 20),
+            [
+                "accept() failed (23: ",
+                "accept() failed (24: ",
+                "accept4() failed (23: ",
+                "accept4() failed (24: "
+            ]
+        );
+        let digits: Vec<String> = (0..10).map(|d| format!("\" failed ({d}")).collect();
+        assert_eq!(
+            long_strings(r#"open\(\) "[^"]+" failed \((?P<errno>[0-9]+): "#, 11),
+            digits
+        );
+        assert_eq!(
+            long_strings(r"Predis\\+\w*Exception: [^\n]*?\[", 11),
+            ["Exception: "]
+        );
+    }
+
+    #[test]
+    fn runs_start_from_what_the_piece_before_ends_with() {
+        assert_eq!(
+            long_strings(
+                r#"(?:mkdir\(\) "(?P<path>[^"]+)"|open\(\) "(?P<file>[^"]+\.(?:log|pid))") failed \((?P<errno>2|20): "#,
+                11
+            ),
+            [
+                "\" failed (20: ",
+                "\" failed (2: ",
+                ".log\" failed (20: ",
+                ".log\" failed (2: ",
+                ".pid\" failed (20: ",
+                ".pid\" failed (2: "
+            ]
+        );
+        assert_eq!(
+            long_strings(
+                r#"(?:mkdir\(\) "(?P<path>/[^"]+)"|open\(\) "(?P<file>[^"]+\.(?:log|pid))") failed \((?P<errno>2|20): "#,
+                10
+            ),
+            [
+                ".log\" failed (20: ",
+                ".log\" failed (2: ",
+                ".pid\" failed (20: ",
+                ".pid\" failed (2: ",
+                "mkdir() \"/"
+            ]
+        );
+        // Where a piece may end in anything, nothing is carried over.
+        assert!(Need::of(r"\w+ failed")
+            .unwrap()
+            .resolve(&|s: &[u8]| if s.len() < 11 { 1e6 } else { 1.0 })
+            .is_some_and(|(_, c)| c >= 1e6));
     }
 
     /// Soundness on the real catalog: whatever the costs, every sample match contains

@@ -1,13 +1,15 @@
 //! The prefilter: a search over the raw bytes of an input for strings that any rule
-//! match must contain — the stride search (`stride.rs`) for strings of 12 bytes and
-//! more, aho-corasick's Teddy for the few shorter ones. Lines without a hit cannot make
-//! a finding, so the fast path counts them instead of parsing them.
+//! match must contain — the stride search (`stride.rs`) for strings of 10 bytes and
+//! more, a second pass (`memmem`, or Teddy) for the few shorter ones, if any. Lines
+//! without a hit cannot make a finding, so the fast path counts them instead of
+//! parsing them.
 //!
 //! Which strings stand for a rule is chosen per input: of the sound choices a rule
 //! offers ([`Need`]), the one found least often in a sample of the input wins, so
 //! text that is common in this log (`failed`, `PHP Warning:`) is not searched for
 //! when a rarer string of the same rule will do, and a long string is preferred to a
-//! short one (the stride search's cost hardly depends on how many strings it has).
+//! short one (the stride search's cost hardly depends on how many strings it has,
+//! while any short string costs a second pass over every byte).
 
 use std::collections::HashMap;
 
@@ -23,8 +25,8 @@ use crate::parse::Format;
 pub struct Prefilter {
     /// Strings long enough to be searched a few bytes apart (any number of them).
     long: Option<Box<Stride>>,
-    /// The others, by Teddy; `None` when there are none.
-    short: Option<AhoCorasick>,
+    /// The others; `None` when there are none.
+    short: Option<Box<ShortSearch>>,
     /// Every searched string: the long ones, then the short ones. None: some rule
     /// names no literal, so every line is a candidate.
     strings: Vec<Vec<u8>>,
@@ -48,6 +50,11 @@ const LONG_COST: f64 = 0.5;
 const SHORT_COST: f64 = 2.0;
 /// A line read in full costs as much as this many checks of a gram.
 const GRAM_HITS_PER_LINE: f64 = 60.0;
+/// What searching for short strings costs for each byte of the sample, in lines read
+/// in full (~3.5 µs each): a Teddy pass takes ~55 ms a gigabyte (`memmem` for one
+/// string ~30 ms), as long as reading ~15 000 lines; each string adds a little.
+const SHORT_PASS_PER_BYTE: f64 = 15_000.0 / 1e9;
+const SHORT_STRING_PER_BYTE: f64 = 1_000.0 / 1e9;
 
 impl Prefilter {
     /// The prefilter for lines read as `format` (with no inner format), its strings
@@ -85,12 +92,17 @@ impl Prefilter {
             }
         };
         let mut chosen: Vec<(usize, Vec<Vec<u8>>)> = Vec::with_capacity(needs.len());
-        for (rule, need) in needs {
+        for (rule, need) in &needs {
             match need.resolve(&cost) {
-                Some((set, _)) => chosen.push((rule, set)),
+                Some((set, _)) => chosen.push((*rule, set)),
                 None => return Prefilter::everything(format),
             }
         }
+        let long_only = |s: &[u8]| match Stride::takes(s) {
+            true => cost(s),
+            false => f64::INFINITY,
+        };
+        prefer_long(&mut chosen, &needs, &long_only, &grams, sample);
         let all = chosen
             .iter()
             .flat_map(|(_, set)| set.iter().cloned())
@@ -123,16 +135,9 @@ impl Prefilter {
                     .collect()
             })
             .collect();
-        let short = match short.is_empty() {
-            true => None,
-            false => match AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .kind((short.len() > 64).then_some(AhoCorasickKind::DFA))
-                .build(&short)
-            {
-                Ok(s) => Some(s),
-                Err(_) => return Prefilter::everything(format),
-            },
+        let short = match ShortSearch::new(&short) {
+            Ok(search) => search.map(Box::new),
+            Err(_) => return Prefilter::everything(format),
         };
         Prefilter {
             long: (!long.is_empty()).then(|| Box::new(Stride::new(long, &grams))),
@@ -174,11 +179,9 @@ impl Prefilter {
             // (`minimal`), so at most one matches where a search stops, and the next
             // search starts one byte further.
             let mut at = 0;
-            while let Some(m) =
-                short.find(aho_corasick::Input::new(message).span(at..message.len()))
-            {
-                found[first + m.pattern().as_usize()] = true;
-                at = m.start() + 1;
+            while let Some((start, string)) = short.find_string(message, at) {
+                found[first + string] = true;
+                at = start + 1;
             }
         }
         let mut rules: Vec<usize> = found
@@ -222,9 +225,7 @@ impl Prefilter {
         if let Some(short) = &self.short {
             let hit = match cursor.short {
                 Some(hit) if hit >= at => hit,
-                _ => short
-                    .find(aho_corasick::Input::new(bytes).span(at..bytes.len()))
-                    .map_or(bytes.len(), |m| m.start()),
+                _ => short.find(bytes, at).unwrap_or(bytes.len()),
             };
             cursor.short = Some(hit);
             next = next.min(hit);
@@ -239,7 +240,180 @@ impl Prefilter {
                 .long
                 .as_ref()
                 .is_some_and(|s| s.find(line, 0).is_some())
-            || self.short.as_ref().is_some_and(|s| s.is_match(line))
+            || self
+                .short
+                .as_ref()
+                .is_some_and(|s| s.find(line, 0).is_some())
+    }
+}
+
+/// The search for the short strings. aho-corasick's automaton, given a few strings,
+/// picks its own prefilter, which for starts such as `)` or `m` is a `memchr` hitting
+/// all over a log (4x slower than Teddy); so one string gets `memmem`, more get Teddy
+/// directly, and only a machine without Teddy (or too many strings) the automaton.
+#[derive(Clone, Debug)]
+enum ShortSearch {
+    One(memchr::memmem::Finder<'static>),
+    Teddy(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl ShortSearch {
+    fn new(strings: &[Vec<u8>]) -> Result<Option<ShortSearch>, aho_corasick::BuildError> {
+        let teddy = || {
+            aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(strings)
+                .build()
+        };
+        Ok(Some(match strings {
+            [] => return Ok(None),
+            [one] => ShortSearch::One(memchr::memmem::Finder::new(one).into_owned()),
+            _ => match teddy() {
+                Some(searcher) => ShortSearch::Teddy(searcher),
+                None => ShortSearch::Automaton(
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostFirst)
+                        .kind((strings.len() > 64).then_some(AhoCorasickKind::DFA))
+                        .build(strings)?,
+                ),
+            },
+        }))
+    }
+
+    /// The start of the first occurrence at or after `at`.
+    fn find(&self, hay: &[u8], at: usize) -> Option<usize> {
+        self.find_string(hay, at).map(|(start, _)| start)
+    }
+
+    /// The first occurrence at or after `at`: where, and which string.
+    fn find_string(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
+        let span = at..hay.len();
+        match self {
+            ShortSearch::One(finder) => finder.find(hay.get(span)?).map(|i| (at + i, 0)),
+            ShortSearch::Teddy(searcher) => searcher
+                .find_in(hay, aho_corasick::Span::from(span))
+                .map(|m| (m.start(), m.pattern().as_usize())),
+            ShortSearch::Automaton(automaton) => automaton
+                .find(aho_corasick::Input::new(hay).span(span))
+                .map(|m| (m.start(), m.pattern().as_usize())),
+        }
+    }
+}
+
+/// Rules that chose short strings take long ones instead (where they have them) when
+/// those make few lines of the sample candidates that the long strings chosen already
+/// do not: a short string costs the stride search's every byte a second search, and
+/// a line that is a candidate anyway costs nothing more. Rules whose long strings add
+/// lines worth less than their share of that search switch first; the rest switch
+/// together if that spares the second search altogether.
+fn prefer_long(
+    chosen: &mut [(usize, Vec<Vec<u8>>)],
+    needs: &[(usize, &Need)],
+    long_only: &dyn Fn(&[u8]) -> f64,
+    grams: &GramCounts,
+    sample: &[u8],
+) {
+    let is_short = |set: &[Vec<u8>]| set.iter().any(|s| !Stride::takes(s));
+    let mut pending: Vec<(usize, Vec<Vec<u8>>)> = chosen
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, set))| is_short(set))
+        .filter_map(|(i, _)| {
+            let (set, cost) = needs[i].1.resolve(&long_only)?;
+            cost.is_finite().then_some((i, set))
+        })
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let lines = SampleLines::new(sample);
+    let long: Vec<Vec<u8>> = chosen
+        .iter()
+        .flat_map(|(_, set)| set.iter().filter(|s| Stride::takes(s)).cloned())
+        .collect();
+    let mut covered = lines.holding(&long, grams);
+    let bytes = sample.len() as f64;
+    let shorts = |set: &[Vec<u8>]| set.iter().filter(|s| !Stride::takes(s)).count() as f64;
+    // One by one, the cheapest first, while a rule's added lines cost less than the
+    // strings it takes out of the second search.
+    loop {
+        let best = pending
+            .iter()
+            .enumerate()
+            .map(|(k, (i, set))| (k, lines.added(set, &covered, grams), *i))
+            .min_by_key(|&(_, added, _)| added);
+        let Some((k, added, i)) = best else { return };
+        if added as f64 > SHORT_STRING_PER_BYTE * bytes * shorts(&chosen[i].1) {
+            break;
+        }
+        let (i, set) = pending.swap_remove(k);
+        lines.mark(&set, &mut covered, grams);
+        chosen[i].1 = set;
+    }
+    // Then all the others at once, if that spares the second search.
+    let still_short = chosen.iter().filter(|(_, set)| is_short(set)).count();
+    if still_short != pending.len() {
+        return;
+    }
+    let strings: f64 = pending.iter().map(|(i, _)| shorts(&chosen[*i].1)).sum();
+    let all: Vec<Vec<u8>> = pending.iter().flat_map(|(_, set)| set.clone()).collect();
+    let added = lines.added(&all, &covered, grams);
+    if added as f64 <= (SHORT_PASS_PER_BYTE + SHORT_STRING_PER_BYTE * strings) * bytes {
+        for (i, set) in pending {
+            chosen[i].1 = set;
+        }
+    }
+}
+
+/// The lines of a sample, to count the candidates a choice of strings makes there.
+struct SampleLines<'a> {
+    sample: &'a [u8],
+    /// Where each line starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> SampleLines<'a> {
+    fn new(sample: &'a [u8]) -> SampleLines<'a> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', sample).map(|i| i + 1))
+            .filter(|&i| i < sample.len())
+            .collect();
+        SampleLines { sample, starts }
+    }
+
+    fn line(&self, k: usize) -> &'a [u8] {
+        let end = self.starts.get(k + 1).map_or(self.sample.len(), |&e| e);
+        &self.sample[self.starts[k]..end]
+    }
+
+    /// Which lines hold one of `strings` (each long enough for the stride search).
+    fn holding(&self, strings: &[Vec<u8>], grams: &GramCounts) -> Vec<bool> {
+        let mut covered = vec![false; self.starts.len()];
+        self.mark(strings, &mut covered, grams);
+        covered
+    }
+
+    fn mark(&self, strings: &[Vec<u8>], covered: &mut [bool], grams: &GramCounts) {
+        if strings.is_empty() {
+            return;
+        }
+        let search = Stride::new(strings.to_vec(), grams);
+        for (k, c) in covered.iter_mut().enumerate() {
+            *c = *c || search.find(self.line(k), 0).is_some();
+        }
+    }
+
+    /// How many lines not yet `covered` hold one of `strings`.
+    fn added(&self, strings: &[Vec<u8>], covered: &[bool], grams: &GramCounts) -> usize {
+        if strings.is_empty() {
+            return 0;
+        }
+        let search = Stride::new(strings.to_vec(), grams);
+        (0..self.starts.len())
+            .filter(|&k| !covered[k] && search.find(self.line(k), 0).is_some())
+            .count()
     }
 }
 
