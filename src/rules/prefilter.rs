@@ -316,24 +316,31 @@ fn prefer_long(
     sample: &[u8],
 ) {
     let is_short = |set: &[Vec<u8>]| set.iter().any(|s| !Stride::takes(s));
-    let mut pending: Vec<(usize, Vec<Vec<u8>>)> = chosen
+    let lines = SampleLines::new(sample);
+    // Each rule that could switch: its long strings, and the sample lines they hit.
+    let mut pending: Vec<(usize, Vec<Vec<u8>>, Vec<bool>)> = chosen
         .iter()
         .enumerate()
         .filter(|(_, (_, set))| is_short(set))
         .filter_map(|(i, _)| {
             let (set, cost) = needs[i].1.resolve(&long_only)?;
-            cost.is_finite().then_some((i, set))
+            cost.is_finite().then(|| {
+                let hits = lines.holding(&set, grams);
+                (i, set, hits)
+            })
         })
         .collect();
     if pending.is_empty() {
         return;
     }
-    let lines = SampleLines::new(sample);
     let long: Vec<Vec<u8>> = chosen
         .iter()
         .flat_map(|(_, set)| set.iter().filter(|s| Stride::takes(s)).cloned())
         .collect();
     let mut covered = lines.holding(&long, grams);
+    let added = |hits: &[bool], covered: &[bool]| {
+        hits.iter().zip(covered).filter(|&(&h, &c)| h && !c).count()
+    };
     let bytes = sample.len() as f64;
     let shorts = |set: &[Vec<u8>]| set.iter().filter(|s| !Stride::takes(s)).count() as f64;
     // One by one, the cheapest first, while a rule's added lines cost less than the
@@ -342,14 +349,14 @@ fn prefer_long(
         let best = pending
             .iter()
             .enumerate()
-            .map(|(k, (i, set))| (k, lines.added(set, &covered, grams), *i))
+            .map(|(k, (i, _, hits))| (k, added(hits, &covered), *i))
             .min_by_key(|&(_, added, _)| added);
         let Some((k, added, i)) = best else { return };
         if added as f64 > SHORT_STRING_PER_BYTE * bytes * shorts(&chosen[i].1) {
             break;
         }
-        let (i, set) = pending.swap_remove(k);
-        lines.mark(&set, &mut covered, grams);
+        let (i, set, hits) = pending.swap_remove(k);
+        covered.iter_mut().zip(&hits).for_each(|(c, &h)| *c |= h);
         chosen[i].1 = set;
     }
     // Then all the others at once, if that spares the second search.
@@ -357,11 +364,15 @@ fn prefer_long(
     if still_short != pending.len() {
         return;
     }
-    let strings: f64 = pending.iter().map(|(i, _)| shorts(&chosen[*i].1)).sum();
-    let all: Vec<Vec<u8>> = pending.iter().flat_map(|(_, set)| set.clone()).collect();
-    let added = lines.added(&all, &covered, grams);
-    if added as f64 <= (SHORT_PASS_PER_BYTE + SHORT_STRING_PER_BYTE * strings) * bytes {
-        for (i, set) in pending {
+    let strings: f64 = pending.iter().map(|(i, _, _)| shorts(&chosen[*i].1)).sum();
+    let mut all = vec![false; covered.len()];
+    for (_, _, hits) in &pending {
+        all.iter_mut().zip(hits).for_each(|(a, &h)| *a |= h);
+    }
+    if added(&all, &covered) as f64
+        <= (SHORT_PASS_PER_BYTE + SHORT_STRING_PER_BYTE * strings) * bytes
+    {
+        for (i, set, _) in pending {
             chosen[i].1 = set;
         }
     }
@@ -390,30 +401,13 @@ impl<'a> SampleLines<'a> {
 
     /// Which lines hold one of `strings` (each long enough for the stride search).
     fn holding(&self, strings: &[Vec<u8>], grams: &GramCounts) -> Vec<bool> {
-        let mut covered = vec![false; self.starts.len()];
-        self.mark(strings, &mut covered, grams);
-        covered
-    }
-
-    fn mark(&self, strings: &[Vec<u8>], covered: &mut [bool], grams: &GramCounts) {
         if strings.is_empty() {
-            return;
-        }
-        let search = Stride::new(strings.to_vec(), grams);
-        for (k, c) in covered.iter_mut().enumerate() {
-            *c = *c || search.find(self.line(k), 0).is_some();
-        }
-    }
-
-    /// How many lines not yet `covered` hold one of `strings`.
-    fn added(&self, strings: &[Vec<u8>], covered: &[bool], grams: &GramCounts) -> usize {
-        if strings.is_empty() {
-            return 0;
+            return vec![false; self.starts.len()];
         }
         let search = Stride::new(strings.to_vec(), grams);
         (0..self.starts.len())
-            .filter(|&k| !covered[k] && search.find(self.line(k), 0).is_some())
-            .count()
+            .map(|k| search.find(self.line(k), 0).is_some())
+            .collect()
     }
 }
 
