@@ -677,6 +677,28 @@ mod tests {
         }
     }
 
+    /// The nginx rules leave one short string (`) in `), whatever the log is full of:
+    /// a second pass for more would cost every byte again.
+    #[test]
+    fn nginx_rules_need_at_most_one_short_string() {
+        let matcher = Matcher::new(catalog::builtin());
+        let noise = [
+            "2026/11/24 10:00:00 [error] 7#7: *1 open() \"/var/www/html/favicon.ico\" failed (2: No such file or directory), client: 203.0.113.7, server: example.com, request: \"GET /favicon.ico HTTP/1.1\", host: \"example.com\"\n",
+            "2026/11/24 10:00:01 [error] 7#7: *2 connect() to unix:/run/php/php8.2-fpm.sock failed (111: Connection refused) while connecting to upstream, client: 203.0.113.8, server: example.com, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"example.com\"\n",
+            "2026/11/24 10:00:02 [error] 7#7: *3 FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Error: Call to undefined function f() in /var/www/html/index.php:3\" while reading response header from upstream, client: 203.0.113.9\n",
+        ];
+        for sample in [String::new(), noise.concat().repeat(200)] {
+            let pre = Prefilter::new(&matcher, Format::NginxError, sample.as_bytes());
+            let short: Vec<String> = pre
+                .strings()
+                .iter()
+                .filter(|s| !Stride::takes(s))
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect();
+            assert!(short.len() <= 1, "{short:?}");
+        }
+    }
+
     #[test]
     fn next_hit_finds_the_first_string_after_a_position() {
         let matcher = Matcher::new(catalog::builtin());
