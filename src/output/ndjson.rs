@@ -136,12 +136,14 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     // Writing to a Vec cannot fail.
     out.extend_from_slice(b"{\"type\":\"finding\",\"time\":");
     push_or_null(out, f.time, |out, t| {
-        let _ = write!(out, "\"{t}\"");
+        out.push(b'"');
+        push_stamp(out, &t);
+        out.push(b'"');
     });
     out.extend_from_slice(b",\"file\":");
     push_json_str(out, f.file);
     out.extend_from_slice(b",\"line\":");
-    let _ = write!(out, "{}", f.line);
+    push_number(out, f.line);
     out.extend_from_slice(b",\"format\":\"");
     out.extend_from_slice(f.format.name().as_bytes());
     out.extend_from_slice(b"\",\"level\":");
@@ -153,9 +155,7 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     out.extend_from_slice(b",\"cause\":\"");
     out.extend_from_slice(f.cause.name().as_bytes());
     out.extend_from_slice(b"\",\"status\":");
-    push_or_null(out, f.status, |out, s| {
-        let _ = write!(out, "{s}");
-    });
+    push_or_null(out, f.status, |out, s| push_number(out, u64::from(s)));
     out.extend_from_slice(b",\"message\":");
     push_json_str(out, f.message);
     out.extend_from_slice(b",\"fields\":{");
@@ -168,6 +168,60 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
         push_json_str(out, v);
     }
     out.extend_from_slice(b"}}\n");
+}
+
+/// Appends `n` in decimal (what `write!(out, "{n}")` gives, without the formatter).
+fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends what `Stamp`'s `Display` gives, field by field for years 0–9999.
+fn push_stamp(out: &mut Vec<u8>, t: &crate::parse::Stamp) {
+    use chrono::{Datelike, Timelike};
+    let u = &t.utc;
+    let year = u.year();
+    if !(0..=9999).contains(&year) || u.nanosecond() >= 1_000_000_000 {
+        let _ = write!(out, "{t}");
+        return;
+    }
+    let two = |out: &mut Vec<u8>, n: u32| {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+    };
+    let year = year as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, u.month());
+    out.push(b'-');
+    two(out, u.day());
+    out.push(b'T');
+    two(out, u.hour());
+    out.push(b':');
+    two(out, u.minute());
+    out.push(b':');
+    two(out, u.second());
+    if t.frac_digits > 0 {
+        let digits = u32::from(t.frac_digits.min(9));
+        let mut shown = u.nanosecond() / 10u32.pow(9 - digits);
+        let mut text = [b'0'; 9];
+        for d in text[..digits as usize].iter_mut().rev() {
+            *d = b'0' + (shown % 10) as u8;
+            shown /= 10;
+        }
+        out.push(b'.');
+        out.extend_from_slice(&text[..digits as usize]);
+    }
+    out.push(b'Z');
 }
 
 /// Appends what `push` writes of `value`, or `null`.
@@ -184,13 +238,16 @@ fn push_or_null<T>(out: &mut Vec<u8>, value: Option<T>, push: impl FnOnce(&mut V
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    // The high bit of each byte that is zero; exact for the lowest such byte (a borrow
+    // only runs upward from a byte that was zero).
+    let zeros = |v: u64| v.wrapping_sub(ONES) & !v;
     let special = |w: u64| {
-        w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-            || has_zero(w ^ (ONES * 0xc2))
-            || has_zero(w ^ (ONES * 0xe2))
+        (w.wrapping_sub(ONES * 0x20) & !w
+            | zeros(w ^ (ONES * u64::from(b'"')))
+            | zeros(w ^ (ONES * u64::from(b'\\')))
+            | zeros(w ^ (ONES * 0xc2))
+            | zeros(w ^ (ONES * 0xe2)))
+            & HIGHS
     };
     let b = s.as_bytes();
     out.push(b'"');
@@ -198,9 +255,13 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while i < b.len() {
         if let Some(w) = b.get(i..i + 8) {
-            if !special(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
-                i += 8;
-                continue;
+            match special(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
+                0 => {
+                    i += 8;
+                    continue;
+                }
+                // Straight to the first byte that needs a look.
+                found => i += (found.trailing_zeros() / 8) as usize,
             }
         }
         let escape: Option<(&[u8], usize)> = match b[i] {
@@ -524,6 +585,8 @@ mod tests {
             "controls \u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}\u{7f} end".into(),
             "separators \u{85}\u{2028}\u{2029} and \u{2027}\u{202a} é ü 漢字 😀".into(),
             "\u{e2}\u{80}x \u{c2}y".into(),
+            "a\"b\\c\nd\"e\"\"\"\u{1}\u{85}f\"\u{2028}\"".into(),
+            "é\"é\"é\"é\"ü\u{2029}ü\u{2029}\"\\".into(),
         ];
         // Every byte below 0x80 at every position of a word.
         for c in 0u8..0x80 {
@@ -563,6 +626,36 @@ mod tests {
                 String::from_utf8_lossy(&by_serde),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn stamps_and_numbers_written_by_hand_are_what_display_writes() {
+        for (secs, nanos) in [
+            (0, 0),
+            (1_764_000_003, 120_000_000),
+            (1_764_000_003, 999_999_999),
+            (1_764_000_003, 7),
+            (-62_135_596_800, 0),       // year 1
+            (253_402_300_799, 500_000), // 9999-12-31T23:59:59
+            (253_402_300_800, 0),       // year 10000
+            (-62_167_219_201, 0),       // year -1
+        ] {
+            for digits in 0..=10 {
+                let t = Stamp::new(
+                    chrono::DateTime::from_timestamp(secs, nanos).unwrap(),
+                    digits,
+                    false,
+                );
+                let mut by_hand = Vec::new();
+                push_stamp(&mut by_hand, &t);
+                assert_eq!(String::from_utf8(by_hand).unwrap(), t.to_string());
+            }
+        }
+        for n in [0, 7, 10, 99, 100, 65_535, u64::from(u32::MAX), u64::MAX] {
+            let mut by_hand = Vec::new();
+            push_number(&mut by_hand, n);
+            assert_eq!(String::from_utf8(by_hand).unwrap(), n.to_string());
         }
     }
 
