@@ -85,6 +85,8 @@ pub struct Mapped {
     /// Declared before the map: the guard ends before the map is unmapped.
     guard: Option<mmap_guard::Guard>,
     map: Option<memmap2::Mmap>,
+    /// The file, to be read by copying where that is cheaper than the map.
+    file: Option<File>,
 }
 
 impl Mapped {
@@ -102,6 +104,11 @@ impl Mapped {
 
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// The mapped file itself (none when it is empty).
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref().filter(|_| self.map.is_some())
     }
 
     /// The error to report if the file shrank while it was read: the pages past its
@@ -263,6 +270,7 @@ pub fn open(input: &Input) -> Result<Opening, Error> {
         Opened::Mapped(Mapped {
             guard: None,
             map: None,
+            file: None,
         })
     } else {
         // A FIFO or character device named on the command line: stream it.
@@ -281,6 +289,7 @@ fn map_or_stream(file: File) -> io::Result<Opened> {
         Some(guard) => Opened::Mapped(Mapped {
             guard: Some(guard),
             map: Some(map),
+            file: Some(file),
         }),
         None => Opened::Stream(Box::new(BufReader::with_capacity(STREAM_BUFFER, file))),
     })
