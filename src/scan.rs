@@ -934,35 +934,32 @@ fn read_windows<'s>(
     offset: u64,
 ) -> Part<'s> {
     use std::os::unix::fs::FileExt;
-    let mut window: Vec<u8> = Vec::with_capacity(WINDOW_BYTES);
-    // `window` holds chunk[done..copied].
-    let (mut done, mut copied) = (0, 0);
-    let mut size = WINDOW_BYTES;
+    // Zeroed once: each window is read over the last one's bytes.
+    let mut buf = vec![0u8; WINDOW_BYTES];
+    // `buf[..held]` holds chunk[done..copied]: a line not yet whole at its front.
+    let (mut done, mut copied, mut held) = (0, 0, 0);
     while done < chunk.len() {
-        let want = size.saturating_sub(window.len()).min(chunk.len() - copied);
-        let old = window.len();
-        window.resize(old + want, 0);
-        if file
-            .read_exact_at(&mut window[old..], offset + copied as u64)
-            .is_err()
-        {
+        let want = (buf.len() - held).min(chunk.len() - copied);
+        let into = &mut buf[held..held + want];
+        if file.read_exact_at(into, offset + copied as u64).is_err() {
             break;
         }
         copied += want;
-        let whole = match (copied == chunk.len(), memchr::memrchr(b'\n', &window)) {
-            (true, _) => window.len(),
+        held += want;
+        let whole = match (copied == chunk.len(), memchr::memrchr(b'\n', &buf[..held])) {
+            (true, _) => held,
             (false, Some(last)) => last + 1,
-            (false, None) if size < 4 * WINDOW_BYTES => {
-                size *= 2;
+            (false, None) if buf.len() < 4 * WINDOW_BYTES => {
+                buf.resize(2 * buf.len(), 0);
                 continue;
             }
             (false, None) => break,
         };
-        feed_fast(&mut reader, prefilter, &window[..whole]);
-        reader.detach(&window[..whole]);
+        feed_fast(&mut reader, prefilter, &buf[..whole]);
+        reader.detach(&buf[..whole]);
         done += whole;
-        window.drain(..whole);
-        size = WINDOW_BYTES;
+        buf.copy_within(whole..held, 0);
+        held -= whole;
     }
     if done < chunk.len() {
         let rest = &chunk[done..];
