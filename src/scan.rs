@@ -1212,6 +1212,15 @@ mod tests {
     }
 
     /// Reading in chunks of any size gives what reading the whole gives.
+    fn nginx_assembler() -> Assembler {
+        Assembler::new(
+            "t.log".into(),
+            Format::NginxError,
+            false,
+            TimeCtx::default(),
+        )
+    }
+
     #[test]
     fn chunks_of_any_size_read_like_the_whole() {
         let mut text = String::new();
@@ -1226,12 +1235,7 @@ mod tests {
         let config = config();
         let matcher = Matcher::new(catalog::builtin());
         let store = std::sync::Arc::new(Store::new());
-        let asm = Assembler::new(
-            "t.log".into(),
-            Format::NginxError,
-            false,
-            TimeCtx::default(),
-        );
+        let asm = nginx_assembler();
         let whole = read_whole(bytes, &asm, &config, &matcher, &store, Format::NginxError);
         let whole = (whole.0, decoded(&whole.1, &store));
         assert!(whole.1.len() > 100);
@@ -1325,12 +1329,7 @@ mod tests {
         let config = config();
         let matcher = Matcher::new(catalog::builtin());
         let store = std::sync::Arc::new(Store::new());
-        let asm = Assembler::new(
-            "t.log".into(),
-            Format::NginxError,
-            false,
-            TimeCtx::default(),
-        );
+        let asm = nginx_assembler();
         let whole = read_whole(bytes, &asm, &config, &matcher, &store, Format::NginxError);
         let whole = (whole.0, decoded(&whole.1, &store));
         assert!(whole.1.len() > 1000);
