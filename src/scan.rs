@@ -313,7 +313,6 @@ pub fn scan(
                         progress,
                         store,
                         chunk_bytes: CHUNK_BYTES,
-                        mapped: true,
                         file: mapped.file(),
                     };
                     read_chunks(bytes, &asm, config, matcher, &chunks)
@@ -853,11 +852,9 @@ struct Chunking<'a, 'f> {
     progress: &'a Progress,
     store: &'a Store,
     chunk_bytes: usize,
-    /// The bytes are a file mapping: each chunk's pages are mapped in one call before
-    /// it is read and dropped after (never for other memory: dropping the pages of
-    /// anonymous memory zeroes them).
-    mapped: bool,
-    /// The mapped file: on the fast path, its chunks are read by copying them.
+    /// The file the bytes are a mapping of (`None` for other memory): on the fast path
+    /// its chunks are read by copying them, else through the map
+    /// ([`input::read_mapped`]).
     file: Option<&'f std::fs::File>,
 }
 
@@ -898,16 +895,14 @@ fn read_chunks<'s>(
                     );
                     read_windows(reader, prefilter, file, chunk, a as u64)
                 }
-                _ => {
-                    if how.mapped {
-                        crate::input::populate(chunk);
+                (prefilter, file) => {
+                    let read = |chunk: &[u8]| {
+                        read_block(chunk, chunk_asm, config, matcher, prefilter, how.store)
+                    };
+                    match file {
+                        Some(_) => input::read_mapped(chunk, read),
+                        None => read(chunk),
                     }
-                    let part =
-                        read_block(chunk, chunk_asm, config, matcher, how.prefilter, how.store);
-                    if how.mapped {
-                        crate::input::unpopulate(chunk);
-                    }
-                    part
                 }
             };
             how.progress.advance((b - a) as u64);
@@ -962,10 +957,9 @@ fn read_windows<'s>(
         held -= whole;
     }
     if done < chunk.len() {
-        let rest = &chunk[done..];
-        crate::input::populate(rest);
-        feed_fast(&mut reader, prefilter, rest);
-        crate::input::unpopulate(rest);
+        input::read_mapped(&chunk[done..], |rest| {
+            feed_fast(&mut reader, prefilter, rest)
+        });
     }
     reader.finish()
 }
@@ -1181,7 +1175,6 @@ mod tests {
             progress: &HIDDEN,
             store,
             chunk_bytes,
-            mapped: false,
             file: None,
         }
     }
@@ -1338,7 +1331,6 @@ mod tests {
             for size in [100_000, 1 << 20, 64 << 20] {
                 let how = Chunking {
                     file: Some(file),
-                    mapped: true,
                     ..chunking(Some(&prefilter), size, &store)
                 };
                 let parts = read_chunks(&map, &asm, &config, &matcher, &how);

@@ -162,51 +162,54 @@ fn widen_pipe(fd: libc::c_int) {
     let _ = fd;
 }
 
-/// Maps the pages of a piece of a mapped file in one call (Linux 5.14+), instead of a
-/// page fault every few pages as they are first read; nothing happens where the
-/// kernel does not know the advice.
-pub fn populate(bytes: &[u8]) {
-    #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        let start = bytes.as_ptr() as usize;
-        let aligned = start & !(PAGE - 1);
-        let len = bytes.len() + (start - aligned);
-        // SAFETY: the range lies in one of this process's read-only file mappings (a
-        // map starts on a page boundary, so rounding down stays inside it); the advice
-        // only fills page tables and changes no byte.
-        unsafe {
-            libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_POPULATE_READ);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = bytes;
+/// Reads a piece of a mapped file with its pages mapped in one call first
+/// (`MADV_POPULATE_READ`, Linux 5.14+) instead of a page fault every few pages, and
+/// their entries dropped on this thread after (`MADV_DONTNEED` holds the map's lock only
+/// for reading): tearing down a large map is shared out as it is read, not left to one
+/// `munmap` at the end that stalls every thread. A byte read again later is mapped again
+/// from the page cache, unchanged. Only for a file mapping: dropping the pages of
+/// anonymous memory would zero them. Where the kernel does not know the advice, the
+/// piece is simply read.
+pub fn read_mapped<T>(bytes: &[u8], read: impl FnOnce(&[u8]) -> T) -> T {
+    const PAGE: usize = 4096;
+    let start = bytes.as_ptr() as usize;
+    let end = start + bytes.len();
+    // Every page the piece touches (a map starts on a page boundary, so rounding down
+    // stays inside it).
+    advise(start & !(PAGE - 1), end, Advice::Populate);
+    let result = read(bytes);
+    // Only the pages wholly inside it: those at its ends may still be read.
+    advise(
+        start.next_multiple_of(PAGE),
+        end & !(PAGE - 1),
+        Advice::Drop,
+    );
+    result
 }
 
-/// Drops the page-table entries of the pages wholly inside a piece of a mapped file
-/// (only such a piece: the pages of anonymous memory would be zeroed) once it has
-/// been read, on the reading thread: the work of tearing down a large map
-/// is shared out as it goes (`MADV_DONTNEED` holds the map's lock only for reading),
-/// not left to one `munmap` at the end that stalls every thread. A byte read again
-/// later is mapped again from the page cache, unchanged.
-pub fn unpopulate(bytes: &[u8]) {
+enum Advice {
+    Populate,
+    Drop,
+}
+
+/// Gives the kernel `advice` on the pages from `from` to `to` (a range of one of this
+/// process's read-only file mappings); nothing when the range is empty.
+fn advise(from: usize, to: usize, advice: Advice) {
     #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        let start = bytes.as_ptr() as usize;
-        let first = start.next_multiple_of(PAGE);
-        let end = (start + bytes.len()) & !(PAGE - 1);
-        if end > first {
-            // SAFETY: the pages lie wholly inside one of this process's read-only file
-            // mappings, never written: dropping their entries changes no byte anyone
-            // reads.
-            unsafe {
-                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_DONTNEED);
-            }
+    if to > from {
+        let advice = match advice {
+            Advice::Populate => libc::MADV_POPULATE_READ,
+            Advice::Drop => libc::MADV_DONTNEED,
+        };
+        // SAFETY: the range lies in one of this process's read-only file mappings,
+        // never written; filling or dropping its page-table entries changes no byte
+        // anyone reads.
+        unsafe {
+            libc::madvise(from as *mut libc::c_void, to - from, advice);
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = bytes;
+    let _ = (from, to, advice);
 }
 
 /// Opens an input for reading; gzip is recognised by its magic bytes, not its name.
