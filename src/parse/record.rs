@@ -30,33 +30,57 @@ impl Stamp {
     }
 }
 
+impl Stamp {
+    /// Appends the stamp as RFC 3339 in UTC, with as many fraction digits as the log
+    /// had: digit by digit for years 0–9999 (the formatter machinery took 4 % of a run
+    /// writing findings), else as chrono formats it.
+    pub fn push_rfc3339(&self, out: &mut Vec<u8>) {
+        use chrono::{Datelike, Timelike};
+        let t = &self.utc;
+        let year = t.year();
+        if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
+            use std::io::Write;
+            let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S"));
+        } else {
+            let two = |out: &mut Vec<u8>, n: u32| {
+                out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+            };
+            let year = year as u32;
+            two(out, year / 100);
+            two(out, year % 100);
+            out.push(b'-');
+            two(out, t.month());
+            out.push(b'-');
+            two(out, t.day());
+            out.push(b'T');
+            two(out, t.hour());
+            out.push(b':');
+            two(out, t.minute());
+            out.push(b':');
+            two(out, t.second());
+        }
+        if self.frac_digits > 0 {
+            let digits = usize::from(self.frac_digits.min(9));
+            let mut shown =
+                (t.timestamp_subsec_nanos() % 1_000_000_000) / 10u32.pow(9 - digits as u32);
+            let mut text = [b'0'; 9];
+            for d in text[..digits].iter_mut().rev() {
+                *d = b'0' + (shown % 10) as u8;
+                shown /= 10;
+            }
+            out.push(b'.');
+            out.extend_from_slice(&text[..digits]);
+        }
+        out.push(b'Z');
+    }
+}
+
 impl fmt::Display for Stamp {
     /// RFC 3339 in UTC, with as many fraction digits as the log had.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use chrono::{Datelike, Timelike};
-        let t = &self.utc;
-        if (0..=9999).contains(&t.year()) && t.nanosecond() < 1_000_000_000 {
-            // What `%Y-%m-%dT%H:%M:%S` gives, without parsing that format each time.
-            write!(
-                f,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )?;
-        } else {
-            write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S"))?;
-        }
-        if self.frac_digits > 0 {
-            let digits = u32::from(self.frac_digits.min(9));
-            let nanos = self.utc.timestamp_subsec_nanos() % 1_000_000_000;
-            let shown = nanos / 10u32.pow(9 - digits);
-            write!(f, ".{shown:0width$}", width = digits as usize)?;
-        }
-        f.write_str("Z")
+        let mut text = Vec::with_capacity(32);
+        self.push_rfc3339(&mut text);
+        f.write_str(&String::from_utf8_lossy(&text))
     }
 }
 
@@ -190,11 +214,13 @@ mod tests {
             (0i64, 0u32),
             (-62_135_596_800, 5),
             (253_402_300_799, 999_999_999),
+            (253_402_300_800, 500_000), // year 10000
+            (-62_167_219_201, 7),       // year -1
             (1_764_000_000, 1_000_000),
             (1_764_000_003, 120_456_789),
         ] {
             let t = chrono::DateTime::from_timestamp(secs, nanos).unwrap();
-            for digits in [0u8, 1, 3, 6, 9] {
+            for digits in 0u8..=9 {
                 let want = format!(
                     "{}{}Z",
                     t.format("%Y-%m-%dT%H:%M:%S"),
