@@ -169,20 +169,21 @@ fn concat(subs: &[Hir]) -> Info {
     let mut choices: Vec<Need> = Vec::new();
     let mut run: Vec<Vec<u8>> = vec![Vec::new()];
     let mut all_exact = true;
-    // What every match begins with, once the leading run ends.
-    let mut prefix: Option<Option<Vec<Vec<u8>>>> = None;
+    // What every match begins with: set where the leading run ends.
+    let mut prefix: Option<Vec<Vec<u8>>> = None;
     let close = |run: &[Vec<u8>], choices: &mut Vec<Need>| {
         if run.iter().all(|s| !s.is_empty()) {
             choices.push(any_of(run.iter().cloned().map(Need::Lit).collect()));
         }
     };
+    let mut infos: Vec<Info> = subs.iter().map(info).collect();
     for (at, sub) in subs.iter().enumerate() {
-        let piece = info(sub);
+        let piece = std::mem::take(&mut infos[at]);
         if let Some(n) = piece.need() {
             choices.push(n);
         }
         if piece.exact.is_none() {
-            choices.extend(branches_then(sub, &subs[at + 1..]));
+            choices.extend(branches_then(sub, &infos[at + 1..]));
         }
         match piece.exact {
             Some(set) => match product(&run, &set) {
@@ -190,7 +191,7 @@ fn concat(subs: &[Hir]) -> Info {
                 None => {
                     // Too many combinations: close the run and start again here.
                     close(&run, &mut choices);
-                    prefix.get_or_insert_with(|| Some(run.clone()));
+                    prefix.get_or_insert_with(|| run.clone());
                     all_exact = false;
                     run = set;
                 }
@@ -206,9 +207,7 @@ fn concat(subs: &[Hir]) -> Info {
                     close(&run, &mut choices);
                 }
                 close(&into, &mut choices);
-                if prefix.is_none() {
-                    prefix = Some(Some(into));
-                }
+                prefix.get_or_insert(into);
                 run = piece.suffix.unwrap_or_else(|| vec![Vec::new()]);
             }
         }
@@ -223,7 +222,7 @@ fn concat(subs: &[Hir]) -> Info {
     Info {
         exact: None,
         need: join(choices),
-        prefix: prefix.flatten(),
+        prefix,
         suffix: Some(run),
     }
 }
@@ -232,7 +231,7 @@ fn concat(subs: &[Hir]) -> Info {
 /// its ending followed by those pieces (`(?:mkdir\(\) "/[^"]+"|open\(\) "[^"]+\.log")
 /// failed` offers `mkdir() "/` or `.log" failed`, where the ends taken together only
 /// offer `" failed`).
-fn branches_then(alternation: &Hir, rest: &[Hir]) -> Option<Need> {
+fn branches_then(alternation: &Hir, rest: &[Info]) -> Option<Need> {
     let mut hir = alternation;
     while let HirKind::Capture(cap) = hir.kind() {
         hir = &cap.sub;
@@ -242,7 +241,7 @@ fn branches_then(alternation: &Hir, rest: &[Hir]) -> Option<Need> {
     };
     let mut follow: Vec<Vec<u8>> = vec![Vec::new()];
     for piece in rest {
-        match info(piece).exact.and_then(|set| product(&follow, &set)) {
+        match piece.exact.as_deref().and_then(|set| product(&follow, set)) {
             Some(longer) => follow = longer,
             None => break,
         }
