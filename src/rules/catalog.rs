@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::cause::Cause;
+use super::gate::Gate;
 use crate::error::Error;
 use crate::parse::Format;
 
@@ -90,6 +91,7 @@ pub struct Rule {
 pub struct RuleRegex {
     pattern: String,
     compiled: std::sync::OnceLock<Regex>,
+    gate: std::sync::OnceLock<Gate>,
 }
 
 impl RuleRegex {
@@ -98,6 +100,7 @@ impl RuleRegex {
         RuleRegex {
             pattern,
             compiled: std::sync::OnceLock::new(),
+            gate: std::sync::OnceLock::new(),
         }
     }
 
@@ -107,11 +110,20 @@ impl RuleRegex {
         Ok(RuleRegex {
             pattern,
             compiled: std::sync::OnceLock::from(regex),
+            gate: std::sync::OnceLock::new(),
         })
     }
 
     pub fn as_str(&self) -> &str {
         &self.pattern
+    }
+
+    /// Whether `text` holds the literals every match needs ([`Gate`]): checked before
+    /// the regex runs on a text no set of all rules has vouched for.
+    pub fn admits(&self, text: &str) -> bool {
+        self.gate
+            .get_or_init(|| Gate::of(&self.pattern))
+            .admits(text)
     }
 }
 

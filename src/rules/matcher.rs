@@ -83,12 +83,20 @@ impl Matcher {
                 .iter()
                 .map(|&i| (i, &self.rules[i]))
                 .filter(|(_, r)| {
-                    r.applies_to(record.format, record.inner) && r.regex.is_match(&record.message)
+                    r.applies_to(record.format, record.inner)
+                        && r.regex.admits(&record.message)
+                        && r.regex.is_match(&record.message)
                 })
                 .collect(),
         };
-        if matches.len() <= 1 {
-            return matches.first().map(|(_, r)| (*r, r.status()));
+        let (_, first) = *matches.first()?;
+        // The first rule wins unless one after it names a more fundamental cause (on
+        // another line); its own status >= 500 is the status. Then no line is needed.
+        let outranked = matches[1..]
+            .iter()
+            .any(|(_, r)| r.cause.family() < first.cause.family());
+        if matches.len() == 1 || (!outranked && first.status().is_some_and(|s| s >= 500)) {
+            return Some((first, first.status()));
         }
         let line_of = |r: &Rule| {
             let at = r.regex.find(&record.message).map_or(0, |m| m.start());
@@ -190,6 +198,7 @@ impl Matcher {
                 .iter()
                 .map(|&i| &self.rules[i])
                 .filter(applies)
+                .filter(|r| r.regex.admits(&record.message))
                 .find_map(|r| r.regex.captures(&record.message).map(|c| (r, c)))?,
             None => {
                 let (_, rule) = self.matching(record).next()?;

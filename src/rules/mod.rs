@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod cause;
+pub mod gate;
 pub mod literals;
 pub mod matcher;
 pub mod prefilter;
