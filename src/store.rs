@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::parse::{Format, Level, Stamp};
 use crate::rules::{Cause, Finding, Lifecycle};
@@ -72,7 +72,8 @@ impl Entry {
 
 /// The append-only store of encoded findings, shared by the scanning threads.
 pub struct Store {
-    inner: Mutex<Inner>,
+    /// Written under the write lock; findings are read in place under the read lock.
+    inner: RwLock<Inner>,
     /// The files findings come from, numbered in the order first seen.
     files: Mutex<Vec<Arc<str>>>,
     /// Bytes held in memory before they move to the file.
@@ -104,7 +105,7 @@ impl Store {
     /// A store that moves to its file past `memory_bytes`.
     pub fn with_memory(memory_bytes: usize) -> Store {
         Store {
-            inner: Mutex::new(Inner {
+            inner: RwLock::new(Inner {
                 buffer: Vec::new(),
                 file: None,
                 in_file: 0,
@@ -138,7 +139,7 @@ impl Store {
 
     /// Appends a block of encoded findings; returns the offset it starts at.
     pub fn put(&self, block: &[u8]) -> u64 {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let at = inner.in_file + inner.buffer.len() as u64;
         inner.buffer.extend_from_slice(block);
         if inner.buffer.len() >= self.memory_bytes && !inner.no_file {
@@ -156,29 +157,46 @@ impl Store {
 
     /// Fills `out` from `offset` on.
     fn read_into(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let end = offset + out.len() as u64;
-        let mut done = 0;
-        if offset < inner.in_file {
-            let file = inner.file.as_ref().expect("bytes in the file");
-            let from_file = (inner.in_file.min(end) - offset) as usize;
-            file.read_exact_at(&mut out[..from_file], offset)?;
-            done = from_file;
-        }
-        if done < out.len() {
-            let start = (offset + done as u64 - inner.in_file) as usize;
-            let rest = &mut out[done..];
-            let src = inner
-                .buffer
-                .get(start..start + rest.len())
-                .ok_or_else(|| io::Error::other("a finding lies past the end of the store"))?;
-            rest.copy_from_slice(src);
-        }
-        Ok(())
+        self.reading().read_into(offset, out)
+    }
+
+    fn reading(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Inner {
+    /// Fills `out` from `offset` on.
+    fn read_into(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+        let end = offset + out.len() as u64;
+        let mut done = 0;
+        if offset < self.in_file {
+            let file = self.file.as_ref().expect("bytes in the file");
+            let from_file = (self.in_file.min(end) - offset) as usize;
+            file.read_exact_at(&mut out[..from_file], offset)?;
+            done = from_file;
+        }
+        if done < out.len() {
+            let start = (offset + done as u64 - self.in_file) as usize;
+            let rest = &mut out[done..];
+            rest.copy_from_slice(self.in_memory(start as u64, rest.len())?);
+        }
+        Ok(())
+    }
+
+    /// The `len` bytes at `offset` past the file's, in memory.
+    fn in_memory(&self, offset: u64, len: usize) -> io::Result<&[u8]> {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.buffer.get(start..start.checked_add(len)?))
+            .ok_or_else(|| io::Error::other("a finding lies past the end of the store"))
+    }
+
+    /// The end of the store's bytes.
+    fn end(&self) -> u64 {
+        self.in_file + self.buffer.len() as u64
+    }
+
     /// Moves the buffer to the temporary file (created, and unlinked, on first use).
     fn spill(&mut self, keep_capacity: usize) {
         if self.file.is_none() {
@@ -343,7 +361,12 @@ impl Findings {
 
     /// The finding of one entry.
     pub fn get(&self, entry: &Entry) -> io::Result<Finding> {
-        let mut f = decode(&self.store.read(entry.loc)?, &mut Interner::default())?;
+        let file = self.store.file_name(entry.file);
+        let mut f = decode(
+            &self.store.read(entry.loc)?,
+            &file,
+            &mut Interner::default(),
+        )?;
         f.line += entry.line_base;
         Ok(f)
     }
@@ -369,47 +392,62 @@ impl Findings {
         self.for_each_view(entries, |v| f(v.to_finding(&mut interner)))
     }
 
-    /// Like [`Findings::for_each`], with each finding read in place (nothing copied),
-    /// its line number complete.
+    /// Like [`Findings::for_each`], with each finding read in place (nothing copied
+    /// while the store is in memory), its line number complete. `f` must not write to
+    /// the store: it is read-locked meanwhile.
     pub fn for_each_view(
         &self,
         entries: &[Entry],
-        mut f: impl FnMut(FindingView<'_>) -> io::Result<()>,
+        mut f: impl FnMut(&FindingView<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
+        let inner = self.store.reading();
+        // Bytes read from the file, and where they start.
         let mut span: Vec<u8> = Vec::new();
         let mut span_at = 0u64;
+        let mut file: Option<(u32, Arc<str>)> = None;
+        let mut fields = Vec::new();
         for e in entries {
             let (start, end) = (e.loc.offset, e.loc.offset + u64::from(e.loc.len));
-            if start < span_at || end > span_at + span.len() as u64 {
-                // Moving forward, read ahead (the next entries likely follow); moving
-                // back, read just this one.
-                let until = if start >= span_at {
-                    end.max(start + READ_SPAN).min(self.end())
-                } else {
-                    end
-                };
-                span.resize((until - start) as usize, 0);
-                self.store.read_into(start, &mut span)?;
-                span_at = start;
+            let bytes = if start >= inner.in_file {
+                inner.in_memory(start - inner.in_file, e.loc.len as usize)?
+            } else {
+                if start < span_at || end > span_at + span.len() as u64 {
+                    // Moving forward, read ahead (the next entries likely follow);
+                    // moving back, read just this one.
+                    let until = if start >= span_at {
+                        end.max(start + READ_SPAN).min(inner.end())
+                    } else {
+                        end
+                    };
+                    span.resize((until - start) as usize, 0);
+                    inner.read_into(start, &mut span)?;
+                    span_at = start;
+                }
+                &span[(start - span_at) as usize..(end - span_at) as usize]
+            };
+            if file.as_ref().is_none_or(|(id, _)| *id != e.file) {
+                file = Some((e.file, self.store.file_name(e.file)));
             }
-            let bytes = &span[(start - span_at) as usize..(end - span_at) as usize];
-            let mut v = view(bytes)?;
+            let name = file.as_ref().map_or("", |(_, name)| name);
+            let mut v = view(bytes, name, reuse(fields))?;
             v.line += e.line_base;
-            f(v)?;
+            f(&v)?;
+            fields = reuse(v.fields);
         }
         Ok(())
     }
+}
 
-    /// The end of the store's bytes.
-    fn end(&self) -> u64 {
-        let inner = self.store.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.in_file + inner.buffer.len() as u64
-    }
+/// An emptied vector of borrowed pairs, to hold other borrows: its memory serves one
+/// finding's fields after another's (collecting an empty iterator in place reuses it).
+fn reuse<'b>(mut v: Vec<(&str, &str)>) -> Vec<(&'b str, &'b str)> {
+    v.clear();
+    v.into_iter().map(|_| ("", "")).collect()
 }
 
 // --------------------------------------------------------------- encoding ---
 
-/// Appends `f` in the store's binary form.
+/// Appends `f` in the store's binary form (all but its file, which the entry numbers).
 pub fn encode(f: &Finding, out: &mut Vec<u8>) {
     match f.time {
         Some(t) => {
@@ -420,7 +458,6 @@ pub fn encode(f: &Finding, out: &mut Vec<u8>) {
         }
         None => out.push(0),
     }
-    put_str(out, &f.file);
     out.extend_from_slice(&f.line.to_le_bytes());
     out.push(format_code(f.format));
     out.push(f.level.map_or(0, |l| {
@@ -552,7 +589,13 @@ pub struct FindingView<'a> {
     pub fields: Vec<(&'a str, &'a str)>,
 }
 
-fn view(bytes: &[u8]) -> io::Result<FindingView<'_>> {
+/// The finding stored in `bytes`, from the file `file`; `fields` (empty) takes its
+/// fields.
+fn view<'a>(
+    bytes: &'a [u8],
+    file: &'a str,
+    mut fields: Vec<(&'a str, &'a str)>,
+) -> io::Result<FindingView<'a>> {
     let mut r = Reader { bytes, at: 0 };
     let tag = r.u8()?;
     let time = if tag & 1 == 1 {
@@ -564,7 +607,6 @@ fn view(bytes: &[u8]) -> io::Result<FindingView<'_>> {
     } else {
         None
     };
-    let file = r.str()?;
     let line = r.u64()?;
     let format = match r.u8()? {
         u8::MAX => Format::Unknown,
@@ -586,7 +628,7 @@ fn view(bytes: &[u8]) -> io::Result<FindingView<'_>> {
     let matched_line = r.u64()? as usize..r.u64()? as usize;
     let message = r.str()?;
     let n = r.u32()? as usize;
-    let mut fields = Vec::with_capacity(n.min(64));
+    fields.reserve(n.min(64));
     for _ in 0..n {
         fields.push((r.str()?, r.str()?));
     }
@@ -631,8 +673,8 @@ impl<'a> From<&'a Finding> for FindingView<'a> {
     }
 }
 
-fn decode(bytes: &[u8], interner: &mut Interner) -> io::Result<Finding> {
-    Ok(view(bytes)?.to_finding(interner))
+fn decode(bytes: &[u8], file: &str, interner: &mut Interner) -> io::Result<Finding> {
+    Ok(view(bytes, file, Vec::new())?.to_finding(interner))
 }
 
 impl FindingView<'_> {
@@ -751,10 +793,7 @@ mod tests {
                 (f, e)
             })
             .collect();
-        assert!(
-            store.inner.lock().unwrap().in_file > 0,
-            "nothing was spilled"
-        );
+        assert!(store.reading().in_file > 0, "nothing was spilled");
         let all: Vec<Entry> = entries.iter().map(|(_, e)| e.clone()).collect();
         let findings = Findings::new(all.clone(), Arc::clone(&store));
         let loaded = findings.load(&all).unwrap();

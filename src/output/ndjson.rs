@@ -370,7 +370,7 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
             .map(|batch| {
                 let mut text = Vec::with_capacity(batch.len() * 512);
                 report.findings.for_each_view(batch, |f| {
-                    append_finding(&mut text, &f);
+                    append_finding(&mut text, f);
                     Ok(())
                 })?;
                 Ok(text)

@@ -100,7 +100,9 @@ mod tests {
     #[test]
     fn every_piece_is_checked_once_by_its_longest_strings() {
         assert_eq!(
-            sets(r#"FastCGI sent in stderr: "[\s\S]*PHP (?:Fatal|Parse) error:[\s\S]*" while reading upstream"#),
+            sets(
+                r#"FastCGI sent in stderr: "[\s\S]*PHP (?:Fatal|Parse) error:[\s\S]*" while reading upstream"#
+            ),
             [
                 vec!["FastCGI sent in stderr: \""],
                 vec!["\" while reading upstream"],
@@ -110,7 +112,9 @@ mod tests {
         // Short strings (an errno, `: `) and large sets (the four ways the whole
         // can be written) tell too little for what they cost.
         assert_eq!(
-            sets(r"failed \((?P<errno>28|122): (?:No space left on device|Disk quota exceeded)\) while reading upstream"),
+            sets(
+                r"failed \((?P<errno>28|122): (?:No space left on device|Disk quota exceeded)\) while reading upstream"
+            ),
             [
                 vec![") while reading upstream"],
                 vec!["Disk quota exceeded", "No space left on device"],
@@ -125,7 +129,9 @@ mod tests {
         let pattern = r#"FastCGI sent in stderr: "[\s\S]*PHP (?:Fatal|Parse) error:[\s\S]*" while reading upstream"#;
         let gate = Gate::of(pattern);
         let fatal = "FastCGI sent in stderr: \"PHP message: PHP Fatal error:  Uncaught Error: x in /a.php:3";
-        assert!(!gate.admits(&format!("{fatal}\" while reading response header from upstream")));
+        assert!(!gate.admits(&format!(
+            "{fatal}\" while reading response header from upstream"
+        )));
         assert!(gate.admits(&format!("{fatal}\" while reading upstream")));
         assert!(Gate::of(r"\w+").admits("anything"));
     }
@@ -138,7 +144,12 @@ mod tests {
             let gate = Gate::of(rule.regex.as_str());
             for text in rule.samples.iter().chain(&rule.counter) {
                 if let Some(m) = rule.regex.find(text) {
-                    assert!(gate.admits(m.as_str()), "rule {}: {:?}", rule.id, m.as_str());
+                    assert!(
+                        gate.admits(m.as_str()),
+                        "rule {}: {:?}",
+                        rule.id,
+                        m.as_str()
+                    );
                 }
             }
         }
