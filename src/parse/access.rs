@@ -9,12 +9,8 @@ use super::time::{digits, hms, month_from_abbr, naive};
 use super::Head;
 
 pub fn head(line: &str) -> Option<Head> {
-    let open = line.find(" [")?;
-    // `client ident user` or `vhost client ident user` before the stamp.
-    let prefix: Vec<&str> = line[..open].split(' ').collect();
-    if !(3..=4).contains(&prefix.len()) || prefix.iter().any(|p| p.is_empty()) {
-        return None;
-    }
+    let (open, words, n) = words_before_stamp(line)?;
+    let prefix = &words[..n];
     let b = &line.as_bytes()[open + 2..];
     // dd/Mon/yyyy:HH:MM:SS +zzzz]
     if b.len() < 28
@@ -53,6 +49,28 @@ pub fn head(line: &str) -> Option<Head> {
         message_at: 0,
         fields,
     })
+}
+
+/// Where the first ` [` is, and the words before it (how many): `client ident user`
+/// or `vhost client ident user`, none empty. Read word by word, so that any other
+/// line is turned away within its first words.
+fn words_before_stamp(line: &str) -> Option<(usize, [&str; 4], usize)> {
+    let mut words = [""; 4];
+    let mut n = 0;
+    let mut at = 0;
+    loop {
+        let space = at + memchr::memchr(b' ', &line.as_bytes()[at..])?;
+        let word = &line[at..space];
+        if word.is_empty() || n == 4 {
+            return None;
+        }
+        words[n] = word;
+        n += 1;
+        if line.as_bytes().get(space + 1) == Some(&b'[') {
+            return (n >= 3).then_some((space, words, n));
+        }
+        at = space + 1;
+    }
 }
 
 /// The fast path's test: where the stamp (`dd/Mon/yyyy:HH:MM:SS +zzzz`) of `raw` is when
@@ -170,6 +188,18 @@ fn request_and_status(rest: &str) -> Option<(&str, u16)> {
 mod tests {
     use super::*;
     use crate::parse::record::field;
+
+    #[test]
+    fn the_stamp_follows_three_or_four_words() {
+        let at = |l: &str| words_before_stamp(l).map(|(open, _, n)| (open, n));
+        assert_eq!(at("1.2.3.4 - - [x"), Some((11, 3)));
+        assert_eq!(at("host 1.2.3.4 - - [x"), Some((16, 4)));
+        assert_eq!(at("a b [x"), None);
+        assert_eq!(at("a b c d e [x"), None);
+        assert_eq!(at("a  b c [x"), None);
+        assert_eq!(at("a b c"), None);
+        assert_eq!(at("#0 {main} [x] y"), None);
+    }
 
     #[test]
     fn combined_line() {

@@ -9,7 +9,9 @@ use super::Head;
 pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     // Shared hosts often log with `ErrorLogFormat "%v [%t] …"`: the vhost comes first.
     if !line.starts_with('[') {
-        let (vhost, rest) = line.split_once(" [")?;
+        // The vhost is the first word, and ` [` ends it.
+        let space = memchr::memchr(b' ', line.as_bytes())?;
+        let (vhost, rest) = (&line[..space], line[space + 1..].strip_prefix('[')?);
         if vhost.is_empty() || vhost.contains(char::is_whitespace) || !is_weekday(rest.as_bytes()) {
             return None;
         }

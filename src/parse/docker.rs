@@ -136,7 +136,7 @@ fn compose_prefix(line: &str) -> Option<(&str, usize)> {
 /// Removes ANSI CSI sequences (`ESC [ … m` colours, `ESC [ 2K` line erase), which
 /// compose wraps its prefix in.
 pub fn strip_csi(s: &str) -> Cow<'_, str> {
-    if !s.contains('\x1b') {
+    if memchr::memchr(0x1b, s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());

@@ -2,6 +2,10 @@
 //! Also the stderr form `nginx: [emerg] …` and a pasted line that lost its date.
 //! FastCGI stderr continuation lines are joined by the assembler, not here.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use super::record::{Fields, Level};
 use super::time::{digits, hms, naive, TimeCtx};
 use super::Head;
@@ -38,7 +42,8 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     };
     let (level, after) = level(b, rest_at)?;
     let (pid, after) = pid_tid(b, after)?;
-    let mut fields: Fields = vec![("pid".into(), pid.to_string())];
+    let mut fields: Fields = Vec::with_capacity(1 + 1 + CONTEXT.len());
+    fields.push(("pid".into(), pid.to_string()));
     let mut message_at = after;
     if b.get(after) == Some(&b'*') {
         let n = b[after + 1..]
@@ -156,9 +161,15 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
 
 /// Reads `, client: …, server: …, request: "…"` … from the end of a message.
 pub fn context_fields(message: &str, fields: &mut Fields) {
+    // The last occurrence (the message may quote one): found forward, which memchr
+    // does with SIMD, unlike its search backwards.
+    static CLIENT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(", client: "));
+    static UPSTREAM: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(", upstream: \""));
     let bytes = message.as_bytes();
-    let Some(start) = memchr::memmem::rfind(bytes, b", client: ")
-        .or_else(|| memchr::memmem::rfind(bytes, b", upstream: \""))
+    let Some(start) = CLIENT
+        .find_iter(bytes)
+        .last()
+        .or_else(|| UPSTREAM.find_iter(bytes).last())
     else {
         return;
     };

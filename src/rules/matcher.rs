@@ -180,7 +180,8 @@ impl Matcher {
     fn decide(&self, record: &Record, only: Option<&[usize]>) -> Option<Found<'_>> {
         // With one candidate rule, or on one line, the first rule that matches is the
         // one chosen.
-        if only.is_some_and(|ids| ids.len() <= 1) || !record.message.contains('\n') {
+        let one_line = memchr::memchr(b'\n', record.message.as_bytes()).is_none();
+        if only.is_some_and(|ids| ids.len() <= 1) || one_line {
             return self.find_first(record, only);
         }
         let (rule, status) = self.choose(record, only)?;
@@ -293,8 +294,9 @@ impl<'m> Found<'m> {
         };
         if let Some(caps) = caps {
             let at = caps.get(0).map_or(0, |m| m.start());
-            let start = message[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = message[at..].find('\n').map_or(message.len(), |i| at + i);
+            let bytes = message.as_bytes();
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(message.len(), |i| at + i);
             found.matched_line = start..end;
             for name in rule.regex.capture_names().flatten() {
                 if let Some(m) = caps.name(name) {
