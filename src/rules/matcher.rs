@@ -49,11 +49,13 @@ impl Matcher {
         &self.rules
     }
 
-    /// What each rule's matches must contain, in rule order.
+    /// What each rule's matches must contain, in rule order (read in parallel: a
+    /// large input waits for its prefilter).
     pub fn needs(&self) -> &[Option<Need>] {
+        use rayon::prelude::*;
         self.needs.get_or_init(|| {
             self.rules
-                .iter()
+                .par_iter()
                 .map(|r| Need::of(r.regex.as_str()))
                 .collect()
         })

@@ -79,8 +79,7 @@ impl Prefilter {
         for (_, need) in &needs {
             need.literals(&mut literals);
         }
-        let grams = GramCounts::of(literals.iter().copied(), sample);
-        let counts = count_all(literals, &grams, sample);
+        let (grams, counts) = count_all(literals, sample);
         // A hit in the sample costs a parse per such line in the whole input; a gram
         // hit only a check by the stride search.
         let cost = |s: &[u8]| {
@@ -411,14 +410,14 @@ impl<'a> SampleLines<'a> {
     }
 }
 
-/// How often each string occurs in `sample`: the long ones by a stride search (an
-/// automaton over all ~900 literals of a format took most of a prefilter's making),
-/// the others by [`count_in`].
+/// The grams of the long strings counted in `sample`, and how often each string occurs
+/// there: the long ones by a stride search (an automaton over all ~900 literals of a
+/// format took most of a prefilter's making), those of a few bytes from tables of
+/// bytes and pairs, the others by [`count_in`].
 fn count_all<'a>(
     mut strings: Vec<&'a [u8]>,
-    grams: &GramCounts,
     sample: &[u8],
-) -> HashMap<&'a [u8], u32> {
+) -> (GramCounts, HashMap<&'a [u8], u32>) {
     strings.sort_unstable();
     strings.dedup();
     let (long, short): (Vec<&[u8]>, Vec<&[u8]>) =
@@ -426,20 +425,42 @@ fn count_all<'a>(
     // Strings of a few bytes (class members, digits) hit all over: counted one by one,
     // not as the automaton's overlapping matches.
     let (tiny, short): (Vec<&[u8]>, Vec<&[u8]>) = short.into_iter().partition(|s| s.len() <= 3);
-    let mut counts = count_in(short, sample);
-    for s in tiny {
-        let n = overlapping_count(s, sample);
-        if n > 0 {
-            counts.insert(s, n);
-        }
-    }
+    // Side by side: a large input waits for its prefilter.
+    let (grams, (mut counts, tiny)) = rayon::join(
+        || GramCounts::of(long.iter().copied(), sample),
+        || rayon::join(|| count_in(short, sample), || count_tiny(tiny, sample)),
+    );
+    counts.extend(tiny.into_iter().filter(|(_, n)| *n > 0));
     if !long.is_empty() && !sample.is_empty() {
-        let search = Stride::new(long.iter().map(|s| s.to_vec()).collect(), grams);
+        let search = Stride::new(long.iter().map(|s| s.to_vec()).collect(), &grams);
         let mut found = vec![0u32; long.len()];
         search.each_string(sample, |i| found[i] += 1);
         counts.extend(long.into_iter().zip(found).filter(|(_, n)| *n > 0));
     }
-    counts
+    (grams, counts)
+}
+
+/// How often each string of one to three bytes occurs in `sample`, overlaps
+/// included: single bytes and pairs from tables filled in one pass each.
+fn count_tiny<'a>(tiny: Vec<&'a [u8]>, sample: &[u8]) -> Vec<(&'a [u8], u32)> {
+    let mut bytes = [0u32; 256];
+    sample.iter().for_each(|&b| bytes[b as usize] += 1);
+    let mut pairs = vec![0u32; 1 << 16];
+    if tiny.iter().any(|s| s.len() == 2) {
+        for w in sample.windows(2) {
+            pairs[usize::from(w[0]) << 8 | usize::from(w[1])] += 1;
+        }
+    }
+    tiny.into_iter()
+        .map(|s| {
+            let n = match *s {
+                [b] => bytes[b as usize],
+                [a, b] => pairs[usize::from(a) << 8 | usize::from(b)],
+                _ => overlapping_count(s, sample),
+            };
+            (s, n)
+        })
+        .collect()
 }
 
 /// How often `needle` occurs in `hay`, overlaps included.
@@ -638,8 +659,7 @@ mod tests {
         for need in matcher.needs().iter().flatten() {
             need.literals(&mut literals);
         }
-        let grams = GramCounts::of(literals.iter().copied(), &sample);
-        let fast = count_all(literals.clone(), &grams, &sample);
+        let (_, fast) = count_all(literals.clone(), &sample);
         let slow = count_in(literals, &sample);
         assert!(slow.len() > 50, "{}", slow.len());
         assert_eq!(fast, slow);
