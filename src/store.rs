@@ -249,6 +249,11 @@ impl<'s> Batch<'s> {
         }
     }
 
+    /// How many findings it holds.
+    pub fn count(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The store it writes to.
     pub fn store(&self) -> &'s Store {
         self.store
@@ -304,7 +309,7 @@ impl<'s> Batch<'s> {
 /// Appends `more` to `into`, moving the vector itself when `into` is empty (the
 /// entries of a big input are many: no copy of them).
 pub fn append(into: &mut Vec<Entry>, mut more: Vec<Entry>) {
-    if into.is_empty() {
+    if into.is_empty() && into.capacity() < more.len() {
         *into = more;
     } else {
         into.append(&mut more);
