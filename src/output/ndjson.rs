@@ -405,8 +405,10 @@ pub fn write_incident(out: &mut impl Write, i: &Incident) -> io::Result<()> {
 pub struct Counts {
     pub findings: usize,
     pub incidents: usize,
-    pub by_cause: BTreeMap<&'static str, usize>,
-    pub by_status: BTreeMap<String, usize>,
+    /// Findings per cause and per status, named only when written (a run counts
+    /// every finding, on one thread).
+    by_cause: BTreeMap<crate::rules::Cause, usize>,
+    by_status: Vec<(Option<u16>, usize)>,
 }
 
 impl Counts {
@@ -417,11 +419,21 @@ impl Counts {
     /// One finding of `cause` with `status`.
     pub fn add(&mut self, cause: crate::rules::Cause, status: Option<u16>) {
         self.findings += 1;
-        *self.by_cause.entry(cause.name()).or_insert(0) += 1;
-        *self
-            .by_status
-            .entry(status.map_or("none".to_string(), |s| s.to_string()))
-            .or_insert(0) += 1;
+        *self.by_cause.entry(cause).or_insert(0) += 1;
+        // A run's findings name a few statuses.
+        match self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, n)) => *n += 1,
+            None => self.by_status.push((status, 1)),
+        }
+    }
+
+    fn by_cause(&self) -> BTreeMap<&'static str, usize> {
+        self.by_cause.iter().map(|(c, &n)| (c.name(), n)).collect()
+    }
+
+    fn by_status(&self) -> BTreeMap<String, usize> {
+        let name = |s: Option<u16>| s.map_or("none".to_string(), |s| s.to_string());
+        self.by_status.iter().map(|&(s, n)| (name(s), n)).collect()
     }
 }
 
@@ -450,8 +462,8 @@ pub fn write_summary(
         records: files.iter().map(|f| f.records).sum(),
         findings: counts.findings,
         incidents: counts.incidents,
-        by_cause: counts.by_cause.clone(),
-        by_status: counts.by_status.clone(),
+        by_cause: counts.by_cause(),
+        by_status: counts.by_status(),
         errors: errors
             .iter()
             .map(|(path, error)| ErrorOut {
