@@ -86,6 +86,8 @@ struct Part<'s> {
     /// until the parts are joined. They come before all of `stored`.
     unplaced: Vec<Finding>,
     stored: Batch<'s>,
+    /// The rules the prefilter lets a record try (reused from record to record).
+    only: Vec<usize>,
 }
 
 impl<'s> Part<'s> {
@@ -96,6 +98,7 @@ impl<'s> Part<'s> {
             last_time: None,
             unplaced: Vec::new(),
             stored: Batch::new(store),
+            only: Vec::new(),
         }
     }
 
@@ -121,9 +124,10 @@ impl<'s> Part<'s> {
         prefilter: Option<&Prefilter>,
     ) {
         if let Some(time) = self.admit(&r, config) {
-            let only = prefilter.and_then(|p| p.rules_for(&r));
+            let only = &mut self.only;
+            let filtered = prefilter.is_some_and(|p| p.rules_for(&r, only));
             let stamped = r.time.is_some();
-            if let Some(f) = matcher.find_among_owned(r, only.as_deref()) {
+            if let Some(f) = matcher.find_among_owned(r, filtered.then_some(&only[..])) {
                 self.keep(f, stamped, time);
             }
         }

@@ -158,19 +158,21 @@ impl Prefilter {
         }
     }
 
-    /// The rules (catalog positions, ascending) that may match `record`'s message:
-    /// `None` when any may (the record is of another format, or nothing is filtered).
-    pub fn rules_for(&self, record: &crate::parse::Record) -> Option<Vec<usize>> {
+    /// The rules (catalog positions, ascending) that may match `record`'s message, in
+    /// `rules` (its memory reused from record to record): `false` when any may (the
+    /// record is of another format, or nothing is filtered).
+    pub fn rules_for(&self, record: &crate::parse::Record, rules: &mut Vec<usize>) -> bool {
         if record.format != self.format || record.inner.is_some() {
-            return None;
+            return false;
         }
         if self.strings.is_empty() {
-            return None;
+            return false;
         }
         let message = record.message.as_bytes();
-        let mut found = vec![false; self.strings.len()];
+        rules.clear();
+        let mut add = |string: usize| rules.extend_from_slice(&self.rules_of[string]);
         if let Some(long) = &self.long {
-            long.each_string(message, |i| found[i] = true);
+            long.each_string(message, &mut add);
         }
         if let Some(short) = &self.short {
             let first = self.long.as_ref().map_or(0, |l| l.strings().len());
@@ -179,19 +181,13 @@ impl Prefilter {
             // search starts one byte further.
             let mut at = 0;
             while let Some((start, string)) = short.find_string(message, at) {
-                found[first + string] = true;
+                add(first + string);
                 at = start + 1;
             }
         }
-        let mut rules: Vec<usize> = found
-            .iter()
-            .zip(&self.rules_of)
-            .filter(|(f, _)| **f)
-            .flat_map(|(_, rules)| rules.iter().copied())
-            .collect();
         rules.sort_unstable();
         rules.dedup();
-        Some(rules)
+        true
     }
 
     /// How many strings it searches for; `None` when every line is a candidate.
