@@ -89,8 +89,8 @@ fn run_on_pool(config: &Config, matcher: &Matcher) -> io::Result<Outcome> {
     for (path, why) in &expanded.notes {
         eprintln!("logscan: note: {}: {why}", for_terminal(path));
     }
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    // Not locked: the NDJSON writer writes from whichever worker is free.
+    let mut out = io::BufWriter::new(io::stdout());
     let year_reference = latest_dated_time(&expanded.inputs, config.zone);
     let mapped: Vec<Option<u64>> = expanded.inputs.iter().map(mapped_size).collect();
     let progress = progress_for(&mapped, config);

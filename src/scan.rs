@@ -208,7 +208,10 @@ fn merge(
 ) -> (FileSummary, Vec<Entry>, ClientErrors) {
     let mut summary: Option<FileSummary> = None;
     // Reserved at once: a gigabyte's entries are several MB, copied at each doubling.
-    let total = parts.iter().map(|p| p.unplaced.len() + p.stored.count()).sum();
+    let total = parts
+        .iter()
+        .map(|p| p.unplaced.len() + p.stored.count())
+        .sum();
     let mut entries: Vec<Entry> = Vec::with_capacity(total);
     let mut client_errors = ClientErrors::new();
     let mut last_time: Option<Stamp> = None;

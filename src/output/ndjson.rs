@@ -356,16 +356,18 @@ const BATCH: usize = 1024;
 const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Findings in time order, incidents in time order, then the summary. Findings are
-/// read back and serialized in parallel batches, written in order.
-pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
+/// read back and serialized in parallel batches, written in order; each window of
+/// batches is written while the next is serialized (writing a gigabyte's findings to
+/// a pipe or a file takes as long as serializing them).
+pub fn write_report(out: &mut (impl Write + Send), report: &Report) -> io::Result<()> {
     use rayon::prelude::*;
     let mut counts = Counts::default();
     let entries = report.findings.entries();
     for e in entries {
         counts.add(e.cause, e.status());
     }
-    for window in entries.chunks(BATCH * BATCHES_IN_FLIGHT) {
-        let texts: Vec<io::Result<Vec<u8>>> = window
+    let serialize = |window: &[crate::store::Entry]| -> Vec<io::Result<Vec<u8>>> {
+        window
             .par_chunks(BATCH)
             .map(|batch| {
                 let mut text = Vec::with_capacity(batch.len() * 512);
@@ -375,16 +377,26 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 })?;
                 Ok(text)
             })
-            .collect();
-        for text in texts {
-            out.write_all(&text?)?;
-        }
+            .collect()
+    };
+    let mut serialized = Vec::new();
+    for window in entries.chunks(BATCH * BATCHES_IN_FLIGHT) {
+        let ready = std::mem::take(&mut serialized);
+        let (next, written) = rayon::join(|| serialize(window), || write_all(&mut *out, ready));
+        written?;
+        serialized = next;
     }
+    write_all(out, serialized)?;
     for i in &report.incidents {
         write_incident(out, i)?;
         counts.incidents += 1;
     }
     write_summary(out, &report.files, &counts, &report.errors)
+}
+
+/// Writes serialized texts in order; the first that failed to serialize ends it.
+fn write_all(out: &mut impl Write, texts: Vec<io::Result<Vec<u8>>>) -> io::Result<()> {
+    texts.into_iter().try_for_each(|text| out.write_all(&text?))
 }
 
 /// One `finding` object.
