@@ -301,7 +301,6 @@ fn next_key(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
 
-    /// The fast shape test agrees with the parser, overflow included.
     #[test]
     fn head_shape_by_words_agrees_with_bytes() {
         let line = b"2026/11/24 10:00:01 [notice] 12#345: *6 signal process started";
@@ -353,6 +352,7 @@ mod tests {
         }
     }
 
+    /// The fast shape test agrees with the parser, overflow included.
     #[test]
     fn pid_tid_shape_agrees_with_pid_tid() {
         for case in [
