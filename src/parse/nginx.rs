@@ -79,56 +79,58 @@ pub fn has_head_shape(b: &[u8]) -> bool {
         return has_head_shape_bytewise(b);
     }
     let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
-    // `YYYY/MM/DD HH:MM:SS [`: the separators at 4, 7, 10, 13, 16, 19, 20.
-    const fn at(i: usize, c: u8) -> u64 {
-        (c as u64) << (8 * i)
-    }
-    const DATE_MASK: u64 = at(4, 0xff) | at(7, 0xff);
-    const DATE: u64 = at(4, b'/') | at(7, b'/');
-    const TIME_MASK: u64 = at(2, 0xff) | at(5, 0xff);
-    const TIME: u64 = at(2, b' ') | at(5, b':');
-    const REST_MASK: u64 = at(0, 0xff) | at(3, 0xff) | at(4, 0xff);
-    const REST: u64 = at(0, b':') | at(3, b' ') | at(4, b'[');
-    if word(0) & DATE_MASK != DATE || word(8) & TIME_MASK != TIME || word(16) & REST_MASK != REST {
+    // `YYYY/MM/DD HH:MM:SS [`: the separators, in the words at 0, 8 and 16.
+    const DATE: (u64, u64) = masked(b"????/??/");
+    const TIME: (u64, u64) = masked(b"?? ??:");
+    const REST: (u64, u64) = masked(b":?? [");
+    let fits = |w: u64, (pattern, mask): (u64, u64)| w & mask == pattern;
+    if !(fits(word(0), DATE) && fits(word(8), TIME) && fits(word(16), REST)) {
         return false;
     }
-    // `level] ` from byte 21: the eight bytes compared under a mask of the level's length.
+    // `level] ` from byte 21, compared as one word under the mask of its length.
     let level = word(21);
     let len = LEVELS
         .iter()
-        .find(|&&(pattern, mask, _)| level & mask == pattern)
-        .map(|&(_, _, len)| len);
+        .find(|&&(word, _)| fits(level, word))
+        .map(|&(_, len)| len);
     len.is_some_and(|len| pid_tid_shape(b, 21 + len))
 }
 
-/// `level] ` as a little-endian word, the mask of its bytes, and its length; the
-/// commonest levels first.
-const LEVELS: [(u64, u64, usize); 8] = {
-    const fn level(text: &[u8]) -> (u64, u64, usize) {
-        let mut word = 0u64;
-        let mut i = 0;
-        while i < text.len() {
-            word |= (text[i] as u64) << (8 * i);
-            i += 1;
-        }
-        let mask = if text.len() == 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * text.len())) - 1
-        };
-        (word, mask, text.len())
+/// `level] ` for each level, the commonest first, as [`masked`] words with their length.
+const LEVELS: [((u64, u64), usize); 8] = {
+    const TEXTS: [&[u8]; 8] = [
+        b"error] ",
+        b"warn] ",
+        b"notice] ",
+        b"crit] ",
+        b"alert] ",
+        b"emerg] ",
+        b"info] ",
+        b"debug] ",
+    ];
+    let mut levels = [((0, 0), 0); 8];
+    let mut i = 0;
+    while i < TEXTS.len() {
+        levels[i] = (masked(TEXTS[i]), TEXTS[i].len());
+        i += 1;
     }
-    [
-        level(b"error] "),
-        level(b"warn] "),
-        level(b"notice] "),
-        level(b"crit] "),
-        level(b"alert] "),
-        level(b"emerg] "),
-        level(b"info] "),
-        level(b"debug] "),
-    ]
+    levels
 };
+
+/// Up to eight bytes as a little-endian word and the mask of the bytes that count:
+/// `?` matches any byte, bytes past the text are not compared.
+const fn masked(text: &[u8]) -> (u64, u64) {
+    let (mut word, mut mask) = (0u64, 0u64);
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'?' {
+            word |= (text[i] as u64) << (8 * i);
+            mask |= 0xff << (8 * i);
+        }
+        i += 1;
+    }
+    (word, mask)
+}
 
 /// [`has_head_shape`] a byte at a time: for short lines, and the reference its tests
 /// hold the word-wise reading to.
