@@ -46,10 +46,7 @@ pub fn head(line: &str, ctx: &TimeCtx) -> Option<Head> {
     fields.push(("pid".into(), pid.to_string()));
     let mut message_at = after;
     if b.get(after) == Some(&b'*') {
-        let n = b[after + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let n = digit_run(&b[after + 1..]);
         if n > 0 && b.get(after + 1 + n) == Some(&b' ') {
             fields.push((
                 "connection".into(),
@@ -184,14 +181,11 @@ fn level(b: &[u8], at: usize) -> Option<(Level, usize)> {
 /// `PID#TID: ` at `at`.
 fn pid_tid(b: &[u8], at: usize) -> Option<(u64, usize)> {
     let rest = b.get(at..)?;
-    let p = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let p = digit_run(rest);
     if p == 0 || rest.get(p) != Some(&b'#') {
         return None;
     }
-    let t = rest[p + 1..]
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let t = digit_run(&rest[p + 1..]);
     if t == 0 || rest.get(p + 1 + t..p + 3 + t) != Some(b": ") {
         return None;
     }
@@ -205,13 +199,12 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
     let Some(rest) = b.get(at..) else {
         return false;
     };
-    let digits = |from: usize| digit_run(&rest[from..]);
-    let p = digits(0);
+    let p = digit_run(rest);
     if p == 0 || p > 19 || rest.get(p) != Some(&b'#') {
         // More than 19 digits may not fit a u64: let the parser decide.
         return p > 19 && pid_tid(b, at).is_some();
     }
-    let t = digits(p + 1);
+    let t = digit_run(&rest[p + 1..]);
     t > 0 && rest.get(p + 1 + t..p + 3 + t) == Some(b": ")
 }
 
