@@ -1,5 +1,5 @@
 //! Findings kept out of memory. Each finding is encoded once (a compact binary form)
-//! into an append-only store: a buffer that moves to an unlinked temporary file once
+//! into an append-only store: blocks in memory that move to an unlinked temporary file once
 //! it passes [`MEMORY_BYTES`] ([`MAPPED_MEMORY_BYTES`] when no stream is read). What stays in memory per finding is an [`Entry`] — its
 //! time, cause, status and where its bytes are — enough to sort, count and group;
 //! whole findings are read back only where they are written out or explained. So a
@@ -81,8 +81,13 @@ pub struct Store {
 }
 
 struct Inner {
-    /// Bytes not yet in the file (all of them while the store is in memory).
-    buffer: Vec<u8>,
+    /// Bytes not yet in the file (all of them while the store is in memory): the
+    /// blocks batches filled, kept as they came (never copied into one buffer), and
+    /// the store offset each starts at.
+    blocks: Vec<Vec<u8>>,
+    starts: Vec<u64>,
+    /// Bytes in `blocks`.
+    in_memory: usize,
     file: Option<std::fs::File>,
     /// Bytes in the file.
     in_file: u64,
@@ -106,7 +111,9 @@ impl Store {
     pub fn with_memory(memory_bytes: usize) -> Store {
         Store {
             inner: RwLock::new(Inner {
-                buffer: Vec::new(),
+                blocks: Vec::new(),
+                starts: Vec::new(),
+                in_memory: 0,
                 file: None,
                 in_file: 0,
                 no_file: false,
@@ -137,13 +144,22 @@ impl Store {
             .unwrap_or_else(|| Arc::from(""))
     }
 
-    /// Appends a block of encoded findings; returns the offset it starts at.
-    pub fn put(&self, block: &[u8]) -> u64 {
+    /// Appends a block of encoded findings (taking it over: its bytes are not copied);
+    /// returns the offset it starts at.
+    pub fn put(&self, mut block: Vec<u8>) -> u64 {
+        if block.len() < block.capacity() / 2 {
+            block.shrink_to_fit();
+        }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        let at = inner.in_file + inner.buffer.len() as u64;
-        inner.buffer.extend_from_slice(block);
-        if inner.buffer.len() >= self.memory_bytes && !inner.no_file {
-            inner.spill(self.memory_bytes);
+        let at = inner.end();
+        if block.is_empty() {
+            return at;
+        }
+        inner.in_memory += block.len();
+        inner.starts.push(at);
+        inner.blocks.push(block);
+        if inner.in_memory >= self.memory_bytes && !inner.no_file {
+            inner.spill();
         }
         at
     }
@@ -176,29 +192,45 @@ impl Inner {
             file.read_exact_at(&mut out[..from_file], offset)?;
             done = from_file;
         }
-        if done < out.len() {
-            let start = (offset + done as u64 - self.in_file) as usize;
-            let rest = &mut out[done..];
-            rest.copy_from_slice(self.in_memory(start as u64, rest.len())?);
+        // The rest lies in memory, in one block or across several.
+        while done < out.len() {
+            let at = offset + done as u64;
+            let (block, start) = self.block_at(at)?;
+            let from = &self.blocks[block][(at - start) as usize..];
+            let n = from.len().min(out.len() - done);
+            out[done..done + n].copy_from_slice(&from[..n]);
+            done += n;
         }
         Ok(())
     }
 
-    /// The `len` bytes at `offset` past the file's, in memory.
+    /// The block in memory that holds store offset `at`, and where it starts.
+    fn block_at(&self, at: u64) -> io::Result<(usize, u64)> {
+        let past = || io::Error::other("a finding lies past the end of the store");
+        if at < self.in_file || at >= self.end() {
+            return Err(past());
+        }
+        let block = self.starts.partition_point(|&s| s <= at) - 1;
+        Ok((block, self.starts[block]))
+    }
+
+    /// The `len` bytes at store offset `offset`, in memory (a finding never spans two
+    /// blocks: a batch encodes it whole into one).
     fn in_memory(&self, offset: u64, len: usize) -> io::Result<&[u8]> {
-        usize::try_from(offset)
-            .ok()
-            .and_then(|start| self.buffer.get(start..start.checked_add(len)?))
+        let (block, start) = self.block_at(offset)?;
+        let from = (offset - start) as usize;
+        from.checked_add(len)
+            .and_then(|end| self.blocks[block].get(from..end))
             .ok_or_else(|| io::Error::other("a finding lies past the end of the store"))
     }
 
     /// The end of the store's bytes.
     fn end(&self) -> u64 {
-        self.in_file + self.buffer.len() as u64
+        self.in_file + self.in_memory as u64
     }
 
-    /// Moves the buffer to the temporary file (created, and unlinked, on first use).
-    fn spill(&mut self, keep_capacity: usize) {
+    /// Moves the blocks to the temporary file (created, and unlinked, on first use).
+    fn spill(&mut self) {
         if self.file.is_none() {
             match tempfile::tempfile() {
                 Ok(f) => self.file = Some(f),
@@ -209,16 +241,20 @@ impl Inner {
             }
         }
         let file = self.file.as_mut().expect("created above");
-        match file.write_all(&self.buffer) {
-            Ok(()) => {
-                self.in_file += self.buffer.len() as u64;
-                self.buffer.clear();
-                self.buffer.shrink_to(keep_capacity);
+        // Block by block: `in_file` counts only what was written.
+        let mut written = 0;
+        for block in &self.blocks {
+            if file.write_all(block).is_err() {
+                // A full disk: keep the rest in memory rather than fail the analysis.
+                self.no_file = true;
+                break;
             }
-            // A full disk: keep the rest in memory rather than fail the analysis. The
-            // part written stays valid: `in_file` counts only what was written.
-            Err(_) => self.no_file = true,
+            self.in_file += block.len() as u64;
+            self.in_memory -= block.len();
+            written += 1;
         }
+        self.blocks.drain(..written);
+        self.starts.drain(..written);
     }
 }
 
@@ -237,6 +273,9 @@ pub struct Batch<'s> {
 
 /// Encoded findings a batch gathers before they go to the store.
 const BLOCK_BYTES: usize = 256 << 10;
+/// Room for a block and the finding that takes it past [`BLOCK_BYTES`] (mostly a few
+/// hundred bytes), so that it is not copied to grow.
+const BLOCK_CAPACITY: usize = BLOCK_BYTES + (32 << 10);
 
 impl<'s> Batch<'s> {
     pub fn new(store: &'s Store) -> Batch<'s> {
@@ -260,6 +299,9 @@ impl<'s> Batch<'s> {
     }
 
     pub fn push(&mut self, f: &Finding) {
+        if self.block.capacity() == 0 {
+            self.block.reserve_exact(BLOCK_CAPACITY);
+        }
         let start = self.block.len();
         encode(f, &mut self.block);
         let loc = Loc {
@@ -284,19 +326,17 @@ impl<'s> Batch<'s> {
         if self.block.is_empty() {
             return;
         }
-        let base = self.store.put(&self.block);
+        let base = self.store.put(std::mem::take(&mut self.block));
         for e in &mut self.entries[self.in_block..] {
             e.loc.offset += base;
         }
         self.in_block = self.entries.len();
-        self.block.clear();
     }
 
     /// Everything to the store, and the block's memory given back: a finished reader
     /// waits for its merge holding only its entries.
     pub fn seal(&mut self) {
         self.flush();
-        self.block = Vec::new();
     }
 
     /// The entries, all in the store.
@@ -322,8 +362,12 @@ pub struct Findings {
     store: Arc<Store>,
 }
 
-/// How many bytes are read from the store at once when findings are read in order.
-const READ_SPAN: u64 = 1 << 20;
+/// Findings read from the store's file are read this many at a time: their bytes in
+/// store order, runs of nearby ones in one read each.
+const READ_GROUP: usize = 1024;
+/// Findings whose bytes lie at most this far apart in the file are read in one run (a
+/// read costs about as much as copying this many bytes more).
+const READ_GAP: u64 = 4 << 10;
 
 impl Findings {
     pub fn new(entries: Vec<Entry>, store: Arc<Store>) -> Findings {
@@ -406,41 +450,68 @@ impl Findings {
         mut f: impl FnMut(&FindingView<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         let inner = self.store.reading();
-        // Bytes read from the file, and where they start.
-        let mut span: Vec<u8> = Vec::new();
-        let mut span_at = 0u64;
+        // The bytes of a group's findings that lie in the file, and where each starts
+        // in them (findings sorted by time need not lie in store order: several files'
+        // findings interleave).
+        let mut from_file: Vec<u8> = Vec::new();
+        let mut at: Vec<usize> = Vec::new();
         let mut file: Option<(u32, Arc<str>)> = None;
         let mut fields = Vec::new();
-        for e in entries {
-            let (start, end) = (e.loc.offset, e.loc.offset + u64::from(e.loc.len));
-            let bytes = if start >= inner.in_file {
-                inner.in_memory(start - inner.in_file, e.loc.len as usize)?
-            } else {
-                if start < span_at || end > span_at + span.len() as u64 {
-                    // Moving forward, read ahead (the next entries likely follow);
-                    // moving back, read just this one.
-                    let until = if start >= span_at {
-                        end.max(start + READ_SPAN).min(inner.end())
-                    } else {
-                        end
-                    };
-                    span.resize((until - start) as usize, 0);
-                    inner.read_into(start, &mut span)?;
-                    span_at = start;
+        for group in entries.chunks(READ_GROUP) {
+            read_group(&inner, group, &mut from_file, &mut at)?;
+            for (e, &at) in group.iter().zip(&at) {
+                let bytes = match e.loc.offset >= inner.in_file {
+                    true => inner.in_memory(e.loc.offset, e.loc.len as usize)?,
+                    false => &from_file[at..at + e.loc.len as usize],
+                };
+                if file.as_ref().is_none_or(|(id, _)| *id != e.file) {
+                    file = Some((e.file, self.store.file_name(e.file)));
                 }
-                &span[(start - span_at) as usize..(end - span_at) as usize]
-            };
-            if file.as_ref().is_none_or(|(id, _)| *id != e.file) {
-                file = Some((e.file, self.store.file_name(e.file)));
+                let name = file.as_ref().map_or("", |(_, name)| name);
+                let mut v = view(bytes, name, reuse(fields))?;
+                v.line += e.line_base;
+                f(&v)?;
+                fields = reuse(v.fields);
             }
-            let name = file.as_ref().map_or("", |(_, name)| name);
-            let mut v = view(bytes, name, reuse(fields))?;
-            v.line += e.line_base;
-            f(&v)?;
-            fields = reuse(v.fields);
         }
         Ok(())
     }
+}
+
+/// Reads the bytes of the findings of `group` that lie in the store's file into
+/// `bytes`, in store order, nearby ones ([`READ_GAP`]) in one read; `at[i]` is where
+/// the bytes of `group[i]` start in them (for those in memory: unused).
+fn read_group(
+    inner: &Inner,
+    group: &[Entry],
+    bytes: &mut Vec<u8>,
+    at: &mut Vec<usize>,
+) -> io::Result<()> {
+    bytes.clear();
+    at.clear();
+    at.resize(group.len(), 0);
+    let mut order: Vec<usize> = (0..group.len())
+        .filter(|&i| group[i].loc.offset < inner.in_file)
+        .collect();
+    order.sort_unstable_by_key(|&i| group[i].loc.offset);
+    let end = |i: usize| group[i].loc.offset + u64::from(group[i].loc.len);
+    let mut k = 0;
+    while k < order.len() {
+        let start = group[order[k]].loc.offset;
+        let (mut run_end, mut j) = (end(order[k]), k + 1);
+        while j < order.len() && group[order[j]].loc.offset <= run_end + READ_GAP {
+            run_end = run_end.max(end(order[j]));
+            j += 1;
+        }
+        let base = bytes.len();
+        bytes.resize(base + (run_end - start) as usize, 0);
+        inner.read_into(start, &mut bytes[base..])?;
+        for &i in &order[k..j] {
+            at[i] = base + (group[i].loc.offset - start) as usize;
+        }
+        k = j;
+    }
+    Ok(())
 }
 
 /// An emptied vector of borrowed pairs, to hold other borrows: its memory serves one
@@ -774,14 +845,13 @@ mod tests {
             encode(&f, &mut block);
             entries.push((f, start, block.len() - start));
             if block.len() > 100_000 {
-                let base = store.put(&block);
+                let base = store.put(std::mem::take(&mut block));
                 for e in entries.iter_mut().filter(|e| e.1 < usize::MAX / 2) {
                     e.1 = usize::MAX / 2 + (base as usize + e.1);
                 }
-                block.clear();
             }
         }
-        let base = store.put(&block);
+        let base = store.put(block);
         let entries: Vec<(Finding, Entry)> = entries
             .into_iter()
             .map(|(f, start, len)| {
@@ -812,5 +882,15 @@ mod tests {
         let back = findings.load(&shuffled).unwrap();
         assert_eq!(back.len(), many as usize);
         assert_eq!(back[0], entries.last().unwrap().0);
+        // Interleaved, as several files' findings are once sorted by time.
+        let half = all.len() / 2;
+        let mixed: Vec<Entry> = (0..half)
+            .flat_map(|i| [all[i].clone(), all[half + i].clone()])
+            .collect();
+        let got = findings.load(&mixed).unwrap();
+        for (i, f) in got.iter().enumerate() {
+            let want = if i % 2 == 0 { i / 2 } else { half + i / 2 };
+            assert_eq!(f, &entries[want].0);
+        }
     }
 }
