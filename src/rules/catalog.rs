@@ -92,6 +92,65 @@ pub struct RuleRegex {
     pattern: String,
     compiled: std::sync::OnceLock<Regex>,
     gate: std::sync::OnceLock<Gate>,
+    from_prefix: std::sync::OnceLock<Option<PrefixSearch>>,
+}
+
+/// A regex whose every match begins with one literal, searched from each occurrence of
+/// it with the match anchored there: one pass of the anchored engine (mostly the
+/// one-pass DFA) instead of a forward scan, a reverse scan and then the captures.
+#[derive(Clone, Debug)]
+struct PrefixSearch {
+    prefix: memchr::memmem::Finder<'static>,
+    regex: regex_automata::meta::Regex,
+}
+
+impl PrefixSearch {
+    /// Shorter prefixes occur too often to be worth it.
+    const SHORTEST: usize = 4;
+
+    fn of(pattern: &str) -> Option<PrefixSearch> {
+        let hir = regex_syntax::parse(pattern).ok()?;
+        let prefixes = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+        let prefix = prefixes.longest_common_prefix()?;
+        if prefix.len() < PrefixSearch::SHORTEST {
+            return None;
+        }
+        Some(PrefixSearch {
+            prefix: memchr::memmem::Finder::new(prefix).into_owned(),
+            regex: regex_automata::meta::Regex::new(pattern).ok()?,
+        })
+    }
+
+    /// The first match in `text`, as an unanchored search finds it (the leftmost
+    /// start, and there the match leftmost-first semantics pick), with its named
+    /// groups that took part.
+    fn captures<'r>(
+        &'r self,
+        text: &str,
+        named: &mut Vec<(&'r str, Range<usize>)>,
+    ) -> Option<Range<usize>> {
+        use regex_automata::{Anchored, Input, PatternID};
+        let mut caps = self.regex.create_captures();
+        let bytes = text.as_bytes();
+        let mut from = 0;
+        // Occurrences may overlap: each is tried, leftmost first.
+        while let Some(found) = self.prefix.find(&bytes[from..]) {
+            let at = from + found;
+            let input = Input::new(text).range(at..).anchored(Anchored::Yes);
+            self.regex.search_captures(&input, &mut caps);
+            if let Some(m) = caps.get_match() {
+                let names = self.regex.group_info().pattern_names(PatternID::ZERO);
+                for (group, name) in names.enumerate() {
+                    if let (Some(name), Some(span)) = (name, caps.get_group(group)) {
+                        named.push((name, span.range()));
+                    }
+                }
+                return Some(m.range());
+            }
+            from = at + 1;
+        }
+        None
+    }
 }
 
 impl RuleRegex {
@@ -101,6 +160,7 @@ impl RuleRegex {
             pattern,
             compiled: std::sync::OnceLock::new(),
             gate: std::sync::OnceLock::new(),
+            from_prefix: std::sync::OnceLock::new(),
         }
     }
 
@@ -111,6 +171,7 @@ impl RuleRegex {
             pattern,
             compiled: std::sync::OnceLock::from(regex),
             gate: std::sync::OnceLock::new(),
+            from_prefix: std::sync::OnceLock::new(),
         })
     }
 
@@ -124,6 +185,28 @@ impl RuleRegex {
         self.gate
             .get_or_init(|| Gate::of(&self.pattern))
             .admits(text)
+    }
+
+    /// The first match in `text` (the one [`Regex::captures`] finds), with the named
+    /// groups that took part appended to `named`.
+    pub fn captures_named<'r>(
+        &'r self,
+        text: &str,
+        named: &mut Vec<(&'r str, Range<usize>)>,
+    ) -> Option<Range<usize>> {
+        if let Some(search) = self
+            .from_prefix
+            .get_or_init(|| PrefixSearch::of(&self.pattern))
+        {
+            return search.captures(text, named);
+        }
+        let caps = self.captures(text)?;
+        for name in self.capture_names().flatten() {
+            if let Some(m) = caps.name(name) {
+                named.push((name, m.range()));
+            }
+        }
+        caps.get(0).map(|m| m.range())
     }
 }
 
@@ -378,6 +461,58 @@ pub fn with_user_rules(dir: &Path) -> Result<Vec<Rule>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the regex crate's own search finds: the match and its named groups.
+    fn reference<'r>(
+        regex: &'r Regex,
+        text: &str,
+    ) -> Option<(Range<usize>, Vec<(&'r str, Range<usize>)>)> {
+        let caps = regex.captures(text)?;
+        let named = regex
+            .capture_names()
+            .flatten()
+            .filter_map(|n| Some((n, caps.name(n)?.range())))
+            .collect();
+        Some((caps.get(0)?.range(), named))
+    }
+
+    /// The search from the literal prefix finds what the regex crate finds, on every
+    /// rule's samples and counter-samples, alone, repeated, behind text that holds the
+    /// prefix without matching, and cut short.
+    #[test]
+    fn prefix_search_finds_what_the_regex_finds() {
+        let mut anchored = 0;
+        for rule in builtin() {
+            let search = PrefixSearch::of(rule.regex.as_str());
+            anchored += usize::from(search.is_some());
+            let prefix = search
+                .as_ref()
+                .map(|s| String::from_utf8_lossy(s.prefix.needle()).into_owned())
+                .unwrap_or_default();
+            for sample in rule.samples.iter().chain(&rule.counter) {
+                let mut texts = vec![
+                    sample.clone(),
+                    format!("{sample} {sample}"),
+                    format!("{prefix}{prefix} x {sample}"),
+                ];
+                let cut: String = sample
+                    .chars()
+                    .take(sample.chars().count() * 2 / 3)
+                    .collect();
+                texts.push(cut);
+                for text in &texts {
+                    let want = reference(&rule.regex, text);
+                    let mut named = Vec::new();
+                    let got = rule
+                        .regex
+                        .captures_named(text, &mut named)
+                        .map(|m| (m, named));
+                    assert_eq!(got, want, "{}: {text}", rule.id);
+                }
+            }
+        }
+        assert!(anchored > 50, "only {anchored} rules have a prefix");
+    }
 
     const GOOD: &str = r#"
 [[rule]]

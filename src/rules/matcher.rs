@@ -187,8 +187,9 @@ impl Matcher {
             return self.find_first(record, only);
         }
         let (rule, status) = self.choose(record, only)?;
-        let caps = rule.regex.captures(&record.message);
-        Some(Found::new(&record.message, rule, status, caps))
+        let mut named = Vec::new();
+        let whole = rule.regex.captures_named(&record.message, &mut named);
+        Some(Found::new(&record.message, rule, status, whole, named))
     }
 
     /// [`Matcher::decide`] for a message of one line (or one candidate rule): there
@@ -196,19 +197,32 @@ impl Matcher {
     /// with its own status, so the rules are tried in order until one captures.
     fn find_first(&self, record: &Record, only: Option<&[usize]>) -> Option<Found<'_>> {
         let applies = |r: &&Rule| r.applies_to(record.format, record.inner);
-        let (rule, caps) = match only {
+        let mut named = Vec::new();
+        let (rule, whole) = match only {
             Some(ids) => ids
                 .iter()
                 .map(|&i| &self.rules[i])
                 .filter(applies)
                 .filter(|r| r.regex.admits(&record.message))
-                .find_map(|r| r.regex.captures(&record.message).map(|c| (r, c)))?,
+                .find_map(|r| {
+                    let whole = r.regex.captures_named(&record.message, &mut named)?;
+                    Some((r, whole))
+                })?,
             None => {
                 let (_, rule) = self.matching(record).next()?;
-                (rule, rule.regex.captures(&record.message)?)
+                (
+                    rule,
+                    rule.regex.captures_named(&record.message, &mut named)?,
+                )
             }
         };
-        Some(Found::new(&record.message, rule, rule.status(), Some(caps)))
+        Some(Found::new(
+            &record.message,
+            rule,
+            rule.status(),
+            Some(whole),
+            named,
+        ))
     }
 
     /// Checks that each sample of the rules `which` selects, read as a log line, is
@@ -282,31 +296,31 @@ struct Found<'m> {
 }
 
 impl<'m> Found<'m> {
+    /// What `rule` found in `message`: its match (`None`: where is not known) and
+    /// the spans of its named groups.
     fn new(
         message: &str,
         rule: &'m Rule,
         status: Option<u16>,
-        caps: Option<regex::Captures<'_>>,
+        whole: Option<std::ops::Range<usize>>,
+        captures: Vec<(&'m str, std::ops::Range<usize>)>,
     ) -> Found<'m> {
-        let mut found = Found {
+        let matched_line = match whole {
+            Some(m) => {
+                let bytes = message.as_bytes();
+                let start = memchr::memrchr(b'\n', &bytes[..m.start]).map_or(0, |i| i + 1);
+                let end =
+                    memchr::memchr(b'\n', &bytes[m.start..]).map_or(message.len(), |i| m.start + i);
+                start..end
+            }
+            None => 0..message.len(),
+        };
+        Found {
             rule,
             status,
-            captures: Vec::new(),
-            matched_line: 0..message.len(),
-        };
-        if let Some(caps) = caps {
-            let at = caps.get(0).map_or(0, |m| m.start());
-            let bytes = message.as_bytes();
-            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(message.len(), |i| at + i);
-            found.matched_line = start..end;
-            for name in rule.regex.capture_names().flatten() {
-                if let Some(m) = caps.name(name) {
-                    found.captures.push((name, m.range()));
-                }
-            }
+            captures,
+            matched_line,
         }
-        found
     }
 
     /// The finding, its fields completed by the rule's named captures.
