@@ -20,17 +20,23 @@ pub struct Matcher {
     /// Compiled when a record first needs it: with a prefilter, a large file's records
     /// each try only a few rules, and compiling the set was most of the start-up.
     set: std::sync::OnceLock<RegexSet>,
-    /// What each rule's matches contain, for the prefilter (read when one is built).
-    needs: std::sync::OnceLock<Vec<Option<Need>>>,
+    /// What each rule's matches contain, for the prefilter: worked out for the rules
+    /// of the formats a prefilter is built for, when it is.
+    needs: Box<[std::sync::OnceLock<Option<Need>>]>,
+}
+
+/// A slot per rule for its [`Need`].
+fn need_slots(rules: &[Rule]) -> Box<[std::sync::OnceLock<Option<Need>>]> {
+    rules.iter().map(|_| std::sync::OnceLock::new()).collect()
 }
 
 impl Matcher {
     /// The matcher of rules known to compile together (the built-in catalog).
     pub fn new(rules: Vec<Rule>) -> Matcher {
         Matcher {
+            needs: need_slots(&rules),
             rules,
             set: std::sync::OnceLock::new(),
-            needs: std::sync::OnceLock::new(),
         }
     }
 
@@ -39,9 +45,9 @@ impl Matcher {
     pub fn try_new(rules: Vec<Rule>) -> Result<Matcher, regex::Error> {
         let set = build_set(&rules)?;
         Ok(Matcher {
+            needs: need_slots(&rules),
             rules,
             set: std::sync::OnceLock::from(set),
-            needs: std::sync::OnceLock::new(),
         })
     }
 
@@ -49,16 +55,16 @@ impl Matcher {
         &self.rules
     }
 
-    /// What each rule's matches must contain, in rule order (read in parallel: a
-    /// large input waits for its prefilter).
-    pub fn needs(&self) -> &[Option<Need>] {
+    /// What the matches of the rule at catalog position `i` must contain.
+    pub fn need(&self, i: usize) -> &Option<Need> {
+        self.needs[i].get_or_init(|| Need::of(self.rules[i].regex.as_str()))
+    }
+
+    /// The same for the rules at `positions`, worked out in parallel (a large input
+    /// waits for its prefilter).
+    pub fn needs_of(&self, positions: &[usize]) -> Vec<&Option<Need>> {
         use rayon::prelude::*;
-        self.needs.get_or_init(|| {
-            self.rules
-                .par_iter()
-                .map(|r| Need::of(r.regex.as_str()))
-                .collect()
-        })
+        positions.par_iter().map(|&i| self.need(i)).collect()
     }
 
     fn set(&self) -> &RegexSet {

@@ -60,13 +60,13 @@ impl Prefilter {
     /// The prefilter for lines read as `format` (with no inner format), its strings
     /// chosen by how often they occur in `sample`.
     pub fn new(matcher: &Matcher, format: Format, sample: &[u8]) -> Prefilter {
-        let applicable: Vec<(usize, &Option<Need>)> = matcher
-            .rules()
+        let positions: Vec<usize> = (0..matcher.rules().len())
+            .filter(|&i| matcher.rules()[i].applies_to(format, None))
+            .collect();
+        let applicable: Vec<(usize, &Option<Need>)> = positions
             .iter()
-            .zip(matcher.needs())
-            .enumerate()
-            .filter(|(_, (r, _))| r.applies_to(format, None))
-            .map(|(i, (_, n))| (i, n))
+            .copied()
+            .zip(matcher.needs_of(&positions))
             .collect();
         let Some(needs) = applicable
             .iter()
@@ -652,7 +652,8 @@ mod tests {
             }
         }
         let mut literals = Vec::new();
-        for need in matcher.needs().iter().flatten() {
+        let all: Vec<usize> = (0..matcher.rules().len()).collect();
+        for need in matcher.needs_of(&all).into_iter().flatten() {
             need.literals(&mut literals);
         }
         let (_, fast) = count_all(literals.clone(), &sample);
