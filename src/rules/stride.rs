@@ -203,6 +203,9 @@ fn slot(x: u64) -> usize {
 #[derive(Debug, Default)]
 pub struct GramCounts {
     grams: Vec<(u64, u64)>,
+    /// [`GramCounts::best_window`]'s answers: choosing strings asks for those of the
+    /// same strings many times (each search it tries is built anew).
+    best: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (usize, u64)>>,
 }
 
 impl GramCounts {
@@ -229,7 +232,10 @@ impl GramCounts {
                 }
             }
         }
-        GramCounts { grams }
+        GramCounts {
+            grams,
+            best: Default::default(),
+        }
     }
 
     fn of_gram(&self, g: u64) -> u64 {
@@ -241,6 +247,16 @@ impl GramCounts {
     /// The offset of the window of `s` (one [`Stride::takes`]) whose key grams were
     /// found least often, and how often.
     pub fn best_window(&self, s: &[u8]) -> (usize, u64) {
+        let mut best = self.best.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&found) = best.get(s) {
+            return found;
+        }
+        let found = self.best_window_uncached(s);
+        best.insert(s.to_vec(), found);
+        found
+    }
+
+    fn best_window_uncached(&self, s: &[u8]) -> (usize, u64) {
         (0..=s.len() - SHORTEST)
             .map(|o| (o, (o..o + STEP).map(|at| self.of_gram(gram(s, at))).sum()))
             .min_by_key(|&(_, hits)| hits)
