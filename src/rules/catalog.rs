@@ -188,7 +188,9 @@ impl RuleRegex {
     }
 
     /// The first match in `text` (the one [`Regex::captures`] finds), with the named
-    /// groups that took part appended to `named`.
+    /// groups that took part appended to `named`. A text without the literals every
+    /// match needs is turned away first: by the search for the prefix, else by the
+    /// [`RuleRegex::admits`] check.
     pub fn captures_named<'r>(
         &'r self,
         text: &str,
@@ -199,6 +201,9 @@ impl RuleRegex {
             .get_or_init(|| PrefixSearch::of(&self.pattern))
         {
             return search.captures(text, named);
+        }
+        if !self.admits(text) {
+            return None;
         }
         let caps = self.captures(text)?;
         for name in self.capture_names().flatten() {

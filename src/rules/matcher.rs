@@ -209,7 +209,6 @@ impl Matcher {
                 .iter()
                 .map(|&i| &self.rules[i])
                 .filter(applies)
-                .filter(|r| r.regex.admits(&record.message))
                 .find_map(|r| {
                     let whole = r.regex.captures_named(&record.message, &mut named)?;
                     Some((r, whole))
