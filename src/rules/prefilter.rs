@@ -478,7 +478,11 @@ fn count_in<'a>(mut strings: Vec<&'a [u8]>, sample: &[u8]) -> HashMap<&'a [u8], 
     if sample.is_empty() || strings.is_empty() {
         return counts;
     }
-    let Ok(ac) = AhoCorasick::builder().build(&strings) else {
+    // A DFA: one table lookup a byte, where the default NFA follows failure links.
+    let Ok(ac) = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&strings)
+    else {
         return counts;
     };
     for m in ac.find_overlapping_iter(sample) {
