@@ -467,11 +467,11 @@ pub fn with_user_rules(dir: &Path) -> Result<Vec<Rule>, Error> {
 mod tests {
     use super::*;
 
+    /// A match and the spans of its named groups.
+    type Matched<'r> = (Range<usize>, Vec<(&'r str, Range<usize>)>);
+
     /// What the regex crate's own search finds: the match and its named groups.
-    fn reference<'r>(
-        regex: &'r Regex,
-        text: &str,
-    ) -> Option<(Range<usize>, Vec<(&'r str, Range<usize>)>)> {
+    fn reference<'r>(regex: &'r Regex, text: &str) -> Option<Matched<'r>> {
         let caps = regex.captures(text)?;
         let named = regex
             .capture_names()
