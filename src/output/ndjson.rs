@@ -248,31 +248,60 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
 
 /// The first byte of `b` at or after `from` that [`push_json_str`] must look at (a
 /// control byte, `"`, `\\`, or the lead byte 0xc2 or 0xe2 of a line separator), or
-/// `b.len()`: sixteen bytes at a time with SSE2 (every x86-64 has it), then eight as
-/// one word, then one by one.
+/// `b.len()`: sixteen bytes at a time with SSE2 (every x86-64 has it), the last few
+/// from a padded copy; elsewhere eight bytes as one word, then one by one.
 fn next_special(b: &[u8], from: usize) -> usize {
-    let mut i = from;
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    while let Some(block) = b.get(i..i + 16) {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is enabled (checked at compile time); the load reads the 16
-        // bytes of `block`, unaligned.
-        let found = unsafe {
-            let x = _mm_loadu_si128(block.as_ptr().cast());
-            let is = |c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
-            // Bytes at most 0x1f: their unsigned maximum with 0x1f is 0x1f.
-            let control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-            let special = _mm_or_si128(
-                _mm_or_si128(control, _mm_or_si128(is(b'"'), is(b'\\'))),
-                _mm_or_si128(is(0xc2), is(0xe2)),
-            );
-            _mm_movemask_epi8(special) as u32
-        };
-        if found != 0 {
-            return i + found.trailing_zeros() as usize;
+    {
+        let mut i = from;
+        while let Some(block) = b.get(i..i + 16) {
+            let found = special_sse2(block.try_into().expect("16 bytes"));
+            if found != 0 {
+                return i + found.trailing_zeros() as usize;
+            }
+            i += 16;
         }
-        i += 16;
+        // Fewer than 16 left (field values mostly are): the zeros that pad them would
+        // read as control bytes, so only the bits of real bytes count.
+        let rest = b.get(i..).unwrap_or_default();
+        if !rest.is_empty() {
+            let mut block = [0u8; 16];
+            block[..rest.len()].copy_from_slice(rest);
+            let found = special_sse2(&block) & ((1 << rest.len()) - 1);
+            if found != 0 {
+                return i + found.trailing_zeros() as usize;
+            }
+        }
+        b.len()
     }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    next_special_words(b, from)
+}
+
+/// Bit k set: byte k of `block` is one [`next_special`] stops at.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn special_sse2(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is enabled (checked at compile time); the load reads the 16 bytes
+    // of `block`, unaligned.
+    unsafe {
+        let x = _mm_loadu_si128(block.as_ptr().cast());
+        let is = |c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
+        // Bytes at most 0x1f: their unsigned maximum with 0x1f is 0x1f.
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        let special = _mm_or_si128(
+            _mm_or_si128(control, _mm_or_si128(is(b'"'), is(b'\\'))),
+            _mm_or_si128(is(0xc2), is(0xe2)),
+        );
+        _mm_movemask_epi8(special) as u32
+    }
+}
+
+/// [`next_special`] without SSE2: eight bytes as one word, then one by one (on
+/// x86-64 only its test runs it).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn next_special_words(b: &[u8], from: usize) -> usize {
+    let mut i = from;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte that is zero; exact for the lowest such byte (a borrow
@@ -615,6 +644,28 @@ mod tests {
                 let mut s = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF".to_string();
                 s.insert(at, c);
                 texts.push(s);
+            }
+        }
+        // And in strings shorter than a block, at every length.
+        for len in 0..20 {
+            for at in 0..=len {
+                for c in [
+                    '"', '\\', '\n', '\u{1}', '\u{1f}', ' ', '\u{85}', '\u{2028}', 'é',
+                ] {
+                    let mut s: String = "abcdefghijklmnopqrstuvwxyz"[..len].to_string();
+                    s.insert(at, c);
+                    texts.push(s);
+                }
+            }
+        }
+        for text in &texts {
+            let b = text.as_bytes();
+            for from in 0..=b.len() {
+                assert_eq!(
+                    next_special(b, from),
+                    next_special_words(b, from),
+                    "{text:?} {from}"
+                );
             }
         }
         let time = Stamp::new(
