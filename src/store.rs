@@ -87,7 +87,7 @@ struct Inner {
     blocks: Vec<Vec<u8>>,
     starts: Vec<u64>,
     /// Bytes in `blocks`.
-    in_memory: usize,
+    in_blocks: usize,
     file: Option<std::fs::File>,
     /// Bytes in the file.
     in_file: u64,
@@ -113,7 +113,7 @@ impl Store {
             inner: RwLock::new(Inner {
                 blocks: Vec::new(),
                 starts: Vec::new(),
-                in_memory: 0,
+                in_blocks: 0,
                 file: None,
                 in_file: 0,
                 no_file: false,
@@ -155,10 +155,10 @@ impl Store {
         if block.is_empty() {
             return at;
         }
-        inner.in_memory += block.len();
+        inner.in_blocks += block.len();
         inner.starts.push(at);
         inner.blocks.push(block);
-        if inner.in_memory >= self.memory_bytes && !inner.no_file {
+        if inner.in_blocks >= self.memory_bytes && !inner.no_file {
             inner.spill();
         }
         at
@@ -206,9 +206,8 @@ impl Inner {
 
     /// The block in memory that holds store offset `at`, and where it starts.
     fn block_at(&self, at: u64) -> io::Result<(usize, u64)> {
-        let past = || io::Error::other("a finding lies past the end of the store");
         if at < self.in_file || at >= self.end() {
-            return Err(past());
+            return Err(past_end());
         }
         let block = self.starts.partition_point(|&s| s <= at) - 1;
         Ok((block, self.starts[block]))
@@ -221,12 +220,12 @@ impl Inner {
         let from = (offset - start) as usize;
         from.checked_add(len)
             .and_then(|end| self.blocks[block].get(from..end))
-            .ok_or_else(|| io::Error::other("a finding lies past the end of the store"))
+            .ok_or_else(past_end)
     }
 
     /// The end of the store's bytes.
     fn end(&self) -> u64 {
-        self.in_file + self.in_memory as u64
+        self.in_file + self.in_blocks as u64
     }
 
     /// Moves the blocks to the temporary file (created, and unlinked, on first use).
@@ -250,7 +249,7 @@ impl Inner {
                 break;
             }
             self.in_file += block.len() as u64;
-            self.in_memory -= block.len();
+            self.in_blocks -= block.len();
             written += 1;
         }
         self.blocks.drain(..written);
@@ -611,6 +610,11 @@ impl Interner {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+}
+
+/// A location outside the bytes the store holds in memory.
+fn past_end() -> io::Error {
+    io::Error::other("a finding lies past the end of the store")
 }
 
 fn corrupt() -> io::Error {
