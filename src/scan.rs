@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::correlate::ClientErrors;
 use crate::error::Error;
-use crate::input::{self, for_each_line, for_each_line_at, Input, LineReader, Opened};
+use crate::input::{self, for_each_line, Input, LineReader, Opened, MAX_LINE_BYTES};
 use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
@@ -514,6 +514,35 @@ impl<'a, 's> FastReader<'a, 's> {
         }
     }
 
+    /// The lines of `source` from `from` whose newline comes before `hit`: none holds
+    /// a prefilter hit. Returns the start of the first line not read.
+    fn quiet_lines(&mut self, source: &[u8], from: usize, hit: usize) -> usize {
+        let mut start = from;
+        for newline in memchr::memchr_iter(b'\n', &source[from..hit.min(source.len())]) {
+            let end = from + newline;
+            let line = &source[start..end.min(start + MAX_LINE_BYTES)];
+            let consumed = (end + 1 - start) as u64;
+            match self.asm.quick_head(line) {
+                // As `line` reads a head line after a skipped one.
+                Some(time) if self.skipped.is_some() => {
+                    if let Some(s) = self.skipped.take() {
+                        self.part.take_quick(s.time);
+                    }
+                    let (part, config, matcher, prefilter) =
+                        (&mut self.part, self.config, self.matcher, &*self.prefilter);
+                    let at = self.asm.skip_head(consumed, &mut |r: Record| {
+                        part.take_filtered(r, config, matcher, Some(prefilter))
+                    });
+                    self.skipped = Some(Skipped { at, consumed, time });
+                    self.held_at = Some(start..start + line.len());
+                }
+                _ => self.line(source, line, Some(start), consumed, false),
+            }
+            start = end + 1;
+        }
+        start
+    }
+
     /// The lines from here on come from another source: a skipped line still to be
     /// read from `source` is copied.
     fn detach(&mut self, source: &[u8]) {
@@ -976,16 +1005,25 @@ fn read_windows<'s>(
 /// Hands the lines of `bytes` to a fast reader, each with whether the search of
 /// `prefilter` (the reader's), run ahead over `bytes`, found a string in it.
 fn feed_fast(reader: &mut FastReader<'_, '_>, prefilter: &Prefilter, bytes: &[u8]) {
-    let mut next_hit = 0;
     let mut cursor = Cursor::default();
-    for_each_line_at(bytes, |start, line, consumed| {
-        // The whole line, past a cap on its length and with its newline.
-        let end = start + consumed as usize;
-        if next_hit < start {
-            next_hit = prefilter.next_hit(bytes, start, &mut cursor);
+    let mut start = 0;
+    while start < bytes.len() {
+        let hit = prefilter.next_hit(bytes, start, &mut cursor);
+        // The lines that end before the hit hold none.
+        start = reader.quiet_lines(bytes, start, hit);
+        if start == bytes.len() {
+            break;
         }
-        reader.line(bytes, line, Some(start), consumed, next_hit < end);
-    });
+        // The line holding the hit, or the last one if it has no newline (and maybe
+        // no hit): `end` is where its text ends, `next` where the next line starts.
+        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(i) => (start + i, start + i + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        let line = &bytes[start..end.min(start + MAX_LINE_BYTES)];
+        reader.line(bytes, line, Some(start), (next - start) as u64, hit < next);
+        start = next;
+    }
 }
 
 /// Byte offsets where chunks begin: 0, then about every [`CHUNK_BYTES`], moved forward

@@ -4,8 +4,6 @@
 //! Status: access-log 5xx if an access log shows them, else the front server's own lines
 //! (nginx/Apache), else the root cause's rule status.
 
-use std::collections::HashMap;
-
 use super::evidence::Evidence;
 use crate::rules::{Cause, Family};
 
@@ -41,9 +39,9 @@ pub fn root_cause<E: Evidence>(members: &[E]) -> usize {
     } else {
         candidates
     };
-    let mut counts: HashMap<Cause, usize> = HashMap::new();
+    let mut counts = Tally::default();
     for &i in &candidates {
-        *counts.entry(members[i].cause()).or_default() += 1;
+        counts.add(members[i].cause());
     }
     // A PHP error or a crashed worker fails the one request it happened in: a few of
     // them among a flood of gateway errors do not explain the flood.
@@ -52,7 +50,7 @@ pub fn root_cause<E: Evidence>(members: &[E]) -> usize {
         .filter(|&&i| members[i].cause().family() == Family::Gateway && members[i].has_impact())
         .count();
     let explains_enough = |i: &usize| {
-        !per_request(members[*i].cause()) || counts[&members[*i].cause()] * 5 >= gateway
+        !per_request(members[*i].cause()) || counts.of(members[*i].cause()) * 5 >= gateway
     };
     let weighty: Vec<usize> = candidates.iter().copied().filter(explains_enough).collect();
     let candidates = if weighty.is_empty() {
@@ -69,7 +67,7 @@ pub fn root_cause<E: Evidence>(members: &[E]) -> usize {
             (
                 family,
                 consequence,
-                std::cmp::Reverse(counts[&f.cause()]),
+                std::cmp::Reverse(counts.of(f.cause())),
                 f.cause(),
                 !f.has_impact(),
                 f.time(),
@@ -88,14 +86,41 @@ fn per_request(cause: Cause) -> bool {
 
 /// The most common value, the larger one on a tie.
 pub fn most_common(values: impl IntoIterator<Item = u16>) -> Option<u16> {
-    let mut counts: HashMap<u16, usize> = HashMap::new();
+    let mut counts = Tally::default();
     for v in values {
-        *counts.entry(v).or_default() += 1;
+        counts.add(v);
     }
     counts
+        .0
         .into_iter()
         .max_by_key(|&(v, n)| (n, v))
         .map(|(v, _)| v)
+}
+
+/// How often each of a few distinct values occurs: an incident's findings name a few
+/// causes and statuses, so a scan of the pairs costs less than hashing every finding.
+struct Tally<K>(Vec<(K, usize)>);
+
+impl<K> Default for Tally<K> {
+    fn default() -> Tally<K> {
+        Tally(Vec::new())
+    }
+}
+
+impl<K: Copy + Eq> Tally<K> {
+    fn add(&mut self, value: K) {
+        match self.0.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((value, 1)),
+        }
+    }
+
+    fn of(&self, value: K) -> usize {
+        self.0
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map_or(0, |&(_, n)| n)
+    }
 }
 
 /// What the front server's own lines say clients got.
@@ -107,4 +132,27 @@ pub fn front_server_status<E: Evidence>(members: &[E]) -> Option<u16> {
             .filter_map(|f| f.status())
             .filter(|&s| s >= 500),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_common_takes_the_larger_value_on_a_tie() {
+        assert_eq!(most_common([502, 504, 502, 504, 503]), Some(504));
+        assert_eq!(most_common([503, 502, 503]), Some(503));
+        assert_eq!(most_common(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn a_tally_counts_each_value() {
+        let mut tally = Tally::default();
+        for cause in [Cause::PhpFatal, Cause::OomKill, Cause::PhpFatal] {
+            tally.add(cause);
+        }
+        assert_eq!(tally.of(Cause::PhpFatal), 2);
+        assert_eq!(tally.of(Cause::OomKill), 1);
+        assert_eq!(tally.of(Cause::DiskFull), 0);
+    }
 }
