@@ -16,20 +16,10 @@ pub fn for_each_line(bytes: &[u8], f: impl FnMut(&[u8], u64)) {
     for_each_line_capped(bytes, MAX_LINE_BYTES, f);
 }
 
-/// Like [`for_each_line`], with each line's offset: `f(start, line, consumed)`.
-pub fn for_each_line_at(bytes: &[u8], f: impl FnMut(usize, &[u8], u64)) {
-    for_each_line_capped_at(bytes, MAX_LINE_BYTES, f);
-}
-
 fn for_each_line_capped(bytes: &[u8], cap: usize, mut f: impl FnMut(&[u8], u64)) {
-    for_each_line_capped_at(bytes, cap, |_, line, consumed| f(line, consumed));
-}
-
-fn for_each_line_capped_at(bytes: &[u8], cap: usize, mut f: impl FnMut(usize, &[u8], u64)) {
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', bytes) {
         f(
-            start,
             &bytes[start..end.min(start + cap)],
             (end + 1 - start) as u64,
         );
@@ -37,7 +27,7 @@ fn for_each_line_capped_at(bytes: &[u8], cap: usize, mut f: impl FnMut(usize, &[
     }
     if start < bytes.len() {
         let end = bytes.len().min(start + cap);
-        f(start, &bytes[start..end], (bytes.len() - start) as u64);
+        f(&bytes[start..end], (bytes.len() - start) as u64);
     }
 }
 
