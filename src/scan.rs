@@ -477,41 +477,60 @@ impl<'a, 's> FastReader<'a, 's> {
     /// source as the lines before it, or [`FastReader::detach`] was called); `hit`: the
     /// prefilter found one of its strings in it.
     fn line(&mut self, source: &[u8], line: &[u8], start: Option<usize>, consumed: u64, hit: bool) {
-        let head = self.asm.quick_head(line);
-        // The skipped line was an entry of its own if this one starts the next.
-        if head.is_some() {
-            if let Some(s) = self.skipped.take() {
-                self.part.take_quick(s.time);
+        match (self.asm.quick_head(line), hit) {
+            (Some(time), false) => self.skip(line, start, consumed, time),
+            (head, _) => {
+                // The skipped line was an entry of its own if this one starts the next.
+                if head.is_some() {
+                    if let Some(s) = self.skipped.take() {
+                        self.part.take_quick(s.time);
+                    }
+                }
+                self.read(source, line, consumed);
             }
         }
-        let quick = if hit { None } else { head };
+    }
+
+    /// Skips a head line (read at `time`) that holds no hit: the skipped line before
+    /// it was an entry of its own and is counted; this one is kept (where it lies in
+    /// the source, else copied) in case the lines after it continue it. (Inlined: it
+    /// runs for nearly every line, and `quiet_lines` passes a known start.)
+    #[inline(always)]
+    fn skip(&mut self, line: &[u8], start: Option<usize>, consumed: u64, time: Stamp) {
+        if let Some(s) = self.skipped.take() {
+            self.part.take_quick(s.time);
+        }
+        let (part, config, matcher, prefilter) =
+            (&mut self.part, self.config, self.matcher, &*self.prefilter);
+        let at = self.asm.skip_head(consumed, &mut |r: Record| {
+            part.take_filtered(r, config, matcher, Some(prefilter))
+        });
+        match start {
+            Some(start) => self.held_at = Some(start..start + line.len()),
+            None => {
+                self.held_at = None;
+                self.held.clear();
+                self.held.extend_from_slice(line);
+            }
+        }
+        self.skipped = Some(Skipped { at, consumed, time });
+    }
+
+    /// Reads a line in full: the skipped line before it first, which it may continue.
+    /// (Kept out of line: the lines read in full are few, the loops around it hot.)
+    #[inline(never)]
+    fn read(&mut self, source: &[u8], line: &[u8], consumed: u64) {
         let (part, config, matcher, prefilter) =
             (&mut self.part, self.config, self.matcher, &*self.prefilter);
         let mut emit = |r: Record| part.take_filtered(r, config, matcher, Some(prefilter));
-        match quick {
-            Some(time) => {
-                let at = self.asm.skip_head(consumed, &mut emit);
-                match start {
-                    Some(start) => self.held_at = Some(start..start + line.len()),
-                    None => {
-                        self.held_at = None;
-                        self.held.clear();
-                        self.held.extend_from_slice(line);
-                    }
-                }
-                self.skipped = Some(Skipped { at, consumed, time });
-            }
-            None => {
-                if let Some(s) = self.skipped.take() {
-                    let held = match &self.held_at {
-                        Some(range) => &source[range.clone()],
-                        None => &self.held,
-                    };
-                    self.asm.replay(held, s.at, s.consumed, &mut emit);
-                }
-                self.asm.push(line, consumed, &mut emit);
-            }
+        if let Some(s) = self.skipped.take() {
+            let held = match &self.held_at {
+                Some(range) => &source[range.clone()],
+                None => &self.held,
+            };
+            self.asm.replay(held, s.at, s.consumed, &mut emit);
         }
+        self.asm.push(line, consumed, &mut emit);
     }
 
     /// The lines of `source` from `from` whose newline comes before `hit`: none holds
@@ -523,20 +542,8 @@ impl<'a, 's> FastReader<'a, 's> {
             let line = &source[start..end.min(start + MAX_LINE_BYTES)];
             let consumed = (end + 1 - start) as u64;
             match self.asm.quick_head(line) {
-                // As `line` reads a head line after a skipped one.
-                Some(time) if self.skipped.is_some() => {
-                    if let Some(s) = self.skipped.take() {
-                        self.part.take_quick(s.time);
-                    }
-                    let (part, config, matcher, prefilter) =
-                        (&mut self.part, self.config, self.matcher, &*self.prefilter);
-                    let at = self.asm.skip_head(consumed, &mut |r: Record| {
-                        part.take_filtered(r, config, matcher, Some(prefilter))
-                    });
-                    self.skipped = Some(Skipped { at, consumed, time });
-                    self.held_at = Some(start..start + line.len());
-                }
-                _ => self.line(source, line, Some(start), consumed, false),
+                Some(time) => self.skip(line, Some(start), consumed, time),
+                None => self.read(source, line, consumed),
             }
             start = end + 1;
         }
