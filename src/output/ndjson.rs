@@ -148,7 +148,9 @@ fn append_finding(out: &mut Vec<u8>, f: &FindingView<'_>) {
     out.extend_from_slice(f.format.name().as_bytes());
     out.extend_from_slice(b"\",\"level\":");
     push_or_null(out, f.level, |out, l| {
-        let _ = write!(out, "\"{}\"", l.as_str());
+        out.push(b'"');
+        out.extend_from_slice(l.as_str().as_bytes());
+        out.push(b'"');
     });
     out.extend_from_slice(b",\"rule\":");
     push_json_str(out, f.rule);
@@ -199,6 +201,13 @@ fn push_or_null<T>(out: &mut Vec<u8>, value: Option<T>, push: impl FnOnce(&mut V
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
+    // Field names and most values: short, nothing to escape.
+    if b.len() < 16 && !short_has_special(b) {
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
+        return;
+    }
     out.push(b'"');
     let mut plain = 0;
     let mut i = next_special(b, 0);
@@ -297,31 +306,47 @@ fn special_sse2(block: &[u8; 16]) -> u32 {
     }
 }
 
+/// Whether a string of fewer than 16 bytes has a byte [`push_json_str`] must look at:
+/// as two words that overlap from 8 bytes on, else byte by byte.
+fn short_has_special(b: &[u8]) -> bool {
+    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(&first), Some(&last)) => {
+            special_word(u64::from_le_bytes(first)) | special_word(u64::from_le_bytes(last)) != 0
+        }
+        _ => b.iter().any(|&c| needs_look(c)),
+    }
+}
+
+/// Whether [`push_json_str`] must look at byte `c`.
+fn needs_look(c: u8) -> bool {
+    c < 0x20 || matches!(c, b'"' | b'\\' | 0xc2 | 0xe2)
+}
+
+/// The high bit of each byte of `w` that [`needs_look`]; exact for the lowest such
+/// byte (a borrow only runs upward from a byte that was zero).
+fn special_word(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zeros = |v: u64| v.wrapping_sub(ONES) & !v;
+    (w.wrapping_sub(ONES * 0x20) & !w
+        | zeros(w ^ (ONES * u64::from(b'"')))
+        | zeros(w ^ (ONES * u64::from(b'\\')))
+        | zeros(w ^ (ONES * 0xc2))
+        | zeros(w ^ (ONES * 0xe2)))
+        & HIGHS
+}
+
 /// [`next_special`] without SSE2: eight bytes as one word, then one by one (on
 /// x86-64 only its test runs it).
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 fn next_special_words(b: &[u8], from: usize) -> usize {
     let mut i = from;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is zero; exact for the lowest such byte (a borrow
-    // only runs upward from a byte that was zero).
-    let zeros = |v: u64| v.wrapping_sub(ONES) & !v;
-    let special = |w: u64| {
-        (w.wrapping_sub(ONES * 0x20) & !w
-            | zeros(w ^ (ONES * u64::from(b'"')))
-            | zeros(w ^ (ONES * u64::from(b'\\')))
-            | zeros(w ^ (ONES * 0xc2))
-            | zeros(w ^ (ONES * 0xe2)))
-            & HIGHS
-    };
     while let Some(w) = b.get(i..i + 8) {
-        match special(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
+        match special_word(u64::from_le_bytes(w.try_into().expect("8 bytes"))) {
             0 => i += 8,
             found => return i + (found.trailing_zeros() / 8) as usize,
         }
     }
-    let needs_look = |c: u8| c < 0x20 || matches!(c, b'"' | b'\\' | 0xc2 | 0xe2);
     b[i..]
         .iter()
         .position(|&c| needs_look(c))

@@ -36,33 +36,33 @@ impl Stamp {
     /// writing findings), else as chrono formats it.
     pub fn push_rfc3339(&self, out: &mut Vec<u8>) {
         use chrono::{Datelike, Timelike};
-        let t = &self.utc;
-        let year = t.year();
-        if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
+        let t = self.utc.naive_utc();
+        let (date, time) = (t.date(), t.time());
+        let year = date.year();
+        if !(0..=9999).contains(&year) || time.nanosecond() >= 1_000_000_000 {
             use std::io::Write;
             let _ = write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S"));
         } else {
-            let two = |out: &mut Vec<u8>, n: u32| {
-                out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8])
+            // The calendar worked out once, the text written as one piece.
+            let secs = time.num_seconds_from_midnight();
+            let mut text = *b"0000-00-00T00:00:00";
+            let mut two = |at: usize, n: u32| {
+                text[at] = b'0' + (n / 10) as u8;
+                text[at + 1] = b'0' + (n % 10) as u8;
             };
             let year = year as u32;
-            two(out, year / 100);
-            two(out, year % 100);
-            out.push(b'-');
-            two(out, t.month());
-            out.push(b'-');
-            two(out, t.day());
-            out.push(b'T');
-            two(out, t.hour());
-            out.push(b':');
-            two(out, t.minute());
-            out.push(b':');
-            two(out, t.second());
+            two(0, year / 100);
+            two(2, year % 100);
+            two(5, date.month());
+            two(8, date.day());
+            two(11, secs / 3600);
+            two(14, secs / 60 % 60);
+            two(17, secs % 60);
+            out.extend_from_slice(&text);
         }
         if self.frac_digits > 0 {
             let digits = usize::from(self.frac_digits.min(9));
-            let mut shown =
-                (t.timestamp_subsec_nanos() % 1_000_000_000) / 10u32.pow(9 - digits as u32);
+            let mut shown = (time.nanosecond() % 1_000_000_000) / 10u32.pow(9 - digits as u32);
             let mut text = [b'0'; 9];
             for d in text[..digits].iter_mut().rev() {
                 *d = b'0' + (shown % 10) as u8;
@@ -231,6 +231,18 @@ mod tests {
                 );
                 assert_eq!(Stamp::new(t, digits, true).to_string(), want);
             }
+        }
+    }
+
+    #[test]
+    fn stamp_prints_every_field_of_the_calendar() {
+        // Every hour, minute and second, and days across leap years.
+        let mut secs = 946_684_800i64; // 2000-01-01
+        while secs < 1_830_000_000 {
+            let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+            let want = format!("{}Z", t.format("%Y-%m-%dT%H:%M:%S"));
+            assert_eq!(Stamp::new(t, 0, false).to_string(), want);
+            secs += 7_919;
         }
     }
 
