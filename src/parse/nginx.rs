@@ -199,6 +199,22 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
     let Some(rest) = b.get(at..) else {
         return false;
     };
+    // Most lines: the numbers and `#` within sixteen bytes, judged at once.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(block) = rest.first_chunk::<16>() {
+        // Bit k: byte k is not a digit (bit 16 stops a run that fills the block).
+        let not_digit = !digit_mask_sse2(block) as u32;
+        let p = not_digit.trailing_zeros() as usize;
+        if (1..15).contains(&p) {
+            if rest[p] != b'#' {
+                return false;
+            }
+            let t = (not_digit >> (p + 1)).trailing_zeros() as usize;
+            if p + 1 + t < 16 {
+                return t > 0 && rest.get(p + 1 + t..p + 3 + t) == Some(b": ");
+            }
+        }
+    }
     let p = digit_run(rest);
     if p == 0 || p > 19 || rest.get(p) != Some(&b'#') {
         // More than 19 digits may not fit a u64: let the parser decide.
@@ -206,6 +222,21 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
     }
     let t = digit_run(&rest[p + 1..]);
     t > 0 && rest.get(p + 1 + t..p + 3 + t) == Some(b": ")
+}
+
+/// Bit k set: byte k of `block` is an ASCII digit.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn digit_mask_sse2(block: &[u8; 16]) -> u16 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is enabled (checked at compile time); the load reads the 16 bytes
+    // of `block`, unaligned.
+    unsafe {
+        let x = _mm_loadu_si128(block.as_ptr().cast());
+        // Signed compares: bytes from 0x80 are negative, below `0`.
+        let from_zero = _mm_cmpgt_epi8(x, _mm_set1_epi8(b'0' as i8 - 1));
+        let to_nine = _mm_cmplt_epi8(x, _mm_set1_epi8(b'9' as i8 + 1));
+        _mm_movemask_epi8(_mm_and_si128(from_zero, to_nine)) as u16
+    }
 }
 
 /// How many ASCII digits `b` begins with; eight bytes are judged at once.
@@ -361,9 +392,35 @@ mod tests {
             "99999999999999999999#1: x",
             "1234567890123456789#1: x",
             "a#1: x",
+            "12345678901234#1: x",
+            "123456789012345#1: x",
+            "1234567#12345678: x",
+            "1234567#1234567: xxxxxxxx",
+            "1#123456789012345678: x",
+            "1#1:  xxxxxxxxxxxxxxxx",
+            "1#1 : xxxxxxxxxxxxxxxx",
+            "1#\u{e9}: xxxxxxxxxxxxxxxx",
+            "12#34; xxxxxxxxxxxxxxxx",
+            "1##1: xxxxxxxxxxxxxxxx",
         ] {
             let b = case.as_bytes();
             assert_eq!(pid_tid_shape(b, 0), pid_tid(b, 0).is_some(), "{case}");
+        }
+        // Every length of either number, each separator, short and long lines.
+        for pid in 0..22 {
+            for tid in 0..22 {
+                for (hash, colon) in [("#", ": "), ("#", ":x"), ("x", ": "), ("#", " :")] {
+                    for tail in ["", "x", "*1 connect() failed (111: Connection refused)"] {
+                        let case =
+                            format!("{}{hash}{}{colon}{tail}", "7".repeat(pid), "3".repeat(tid));
+                        for at in [0, 3] {
+                            let line = format!("{}{case}", "#".repeat(at));
+                            let b = line.as_bytes();
+                            assert_eq!(pid_tid_shape(b, at), pid_tid(b, at).is_some(), "{line}");
+                        }
+                    }
+                }
+            }
         }
     }
 
