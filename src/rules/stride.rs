@@ -264,8 +264,14 @@ impl GramCounts {
     }
 
     fn best_window_uncached(&self, s: &[u8]) -> (usize, u64) {
-        (0..=s.len() - SHORTEST)
-            .map(|o| (o, (o..o + STEP).map(|at| self.of_gram(gram(s, at))).sum()))
+        // Each gram counted once; a window's hits are the sum over its STEP grams.
+        let grams: Vec<u64> = (0..=s.len() - GRAM)
+            .map(|at| self.of_gram(gram(s, at)))
+            .collect();
+        grams
+            .windows(STEP)
+            .map(|w| w.iter().sum::<u64>())
+            .enumerate()
             .min_by_key(|&(_, hits)| hits)
             .unwrap_or((0, 0))
     }
