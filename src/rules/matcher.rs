@@ -87,15 +87,30 @@ impl Matcher {
     fn choose(&self, record: &Record, only: Option<&[usize]>) -> Option<(&Rule, Option<u16>)> {
         let matches: Vec<(usize, &Rule)> = match only {
             None => self.matching(record).collect(),
-            Some(ids) => ids
-                .iter()
-                .map(|&i| (i, &self.rules[i]))
-                .filter(|(_, r)| {
+            Some(ids) => {
+                let hit = |r: &Rule| {
                     r.applies_to(record.format, record.inner)
                         && r.regex.admits(&record.message)
                         && r.regex.is_match(&record.message)
-                })
-                .collect(),
+                };
+                let at = ids.iter().position(|&i| hit(&self.rules[i]))?;
+                let (first, later) = (&self.rules[ids[at]], &ids[at + 1..]);
+                // The usual answer (below), found without running the later rules
+                // that could not outrank the first one.
+                let outranked = || {
+                    later.iter().any(|&i| {
+                        let r = &self.rules[i];
+                        r.cause.family() < first.cause.family() && hit(r)
+                    })
+                };
+                if first.status().is_some_and(|s| s >= 500) && !outranked() {
+                    return Some((first, first.status()));
+                }
+                std::iter::once((ids[at], first))
+                    .chain(later.iter().map(|&i| (i, &self.rules[i])))
+                    .filter(|&(i, r)| i == ids[at] || hit(r))
+                    .collect()
+            }
         };
         let (_, first) = *matches.first()?;
         // The first rule wins unless one after it names a more fundamental cause (on
