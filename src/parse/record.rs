@@ -115,17 +115,25 @@ impl Level {
 
     /// Reads the level words used by nginx, Apache, php-fpm, PHP and syslog (case-insensitive).
     pub fn from_word(word: &str) -> Option<Level> {
-        let lower = word.to_ascii_lowercase();
-        Some(match lower.as_str() {
-            "emerg" | "emergency" | "panic" => Level::Emerg,
-            "alert" => Level::Alert,
-            "crit" | "critical" => Level::Crit,
-            "fatal" | "fatal error" | "parse error" | "recoverable fatal error" => Level::Fatal,
-            "error" | "err" | "catchable fatal error" => Level::Error,
-            "warn" | "warning" => Level::Warn,
-            "notice" | "deprecated" | "strict standards" | "user deprecated" => Level::Notice,
-            "info" => Level::Info,
-            l if l == "debug" || l.starts_with("trace") => Level::Debug,
+        // Lowercased on the stack (it runs for every entry read in full): the words
+        // below are short, and a longer one can only be a `trace…` level.
+        let mut buf = [0u8; 32];
+        let Some(lower) = buf.get_mut(..word.len()) else {
+            let trace = word.as_bytes()[..5].eq_ignore_ascii_case(b"trace");
+            return trace.then_some(Level::Debug);
+        };
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        Some(match &*lower {
+            b"emerg" | b"emergency" | b"panic" => Level::Emerg,
+            b"alert" => Level::Alert,
+            b"crit" | b"critical" => Level::Crit,
+            b"fatal" | b"fatal error" | b"parse error" | b"recoverable fatal error" => Level::Fatal,
+            b"error" | b"err" | b"catchable fatal error" => Level::Error,
+            b"warn" | b"warning" => Level::Warn,
+            b"notice" | b"deprecated" | b"strict standards" | b"user deprecated" => Level::Notice,
+            b"info" => Level::Info,
+            l if l == b"debug" || l.starts_with(b"trace") => Level::Debug,
             _ => return None,
         })
     }
@@ -252,6 +260,17 @@ mod tests {
         assert_eq!(Level::from_word("WARNING"), Some(Level::Warn));
         assert_eq!(Level::from_word("Fatal error"), Some(Level::Fatal));
         assert_eq!(Level::from_word("trace5"), Some(Level::Debug));
+        assert_eq!(
+            Level::from_word("Recoverable FATAL error"),
+            Some(Level::Fatal)
+        );
+        assert_eq!(
+            Level::from_word(&format!("TRACE{}", "9".repeat(40))),
+            Some(Level::Debug)
+        );
+        assert_eq!(Level::from_word(&"x".repeat(40)), None);
+        assert_eq!(Level::from_word("ERRÖR"), None);
+        assert_eq!(Level::from_word(""), None);
         assert_eq!(Level::from_word("bogus"), None);
         assert_eq!(Level::from_priority(3), Some(Level::Error));
     }
