@@ -93,6 +93,24 @@ pub struct RuleRegex {
     compiled: std::sync::OnceLock<Regex>,
     gate: std::sync::OnceLock<Gate>,
     from_prefix: std::sync::OnceLock<Option<PrefixSearch>>,
+    /// The names of its groups by index, [`interned`] (for the compiled regex).
+    names: std::sync::OnceLock<Box<[Option<&'static str>]>>,
+}
+
+/// `name` as a string that lives as long as the process, the same one for the same
+/// name: a finding's field names are `'static`, so naming a capture costs no
+/// allocation. Called once per group of a rule's regex; the names are a catalog's few.
+fn interned(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    match names.iter().find(|&&n| n == name) {
+        Some(n) => n,
+        None => {
+            let n: &'static str = Box::leak(name.into());
+            names.push(n);
+            n
+        }
+    }
 }
 
 /// A regex whose every match begins with one literal, searched from each occurrence of
@@ -102,6 +120,8 @@ pub struct RuleRegex {
 struct PrefixSearch {
     prefix: memchr::memmem::Finder<'static>,
     regex: regex_automata::meta::Regex,
+    /// Its groups' names by index, [`interned`].
+    names: Box<[Option<&'static str>]>,
 }
 
 impl PrefixSearch {
@@ -115,21 +135,28 @@ impl PrefixSearch {
         if prefix.len() < PrefixSearch::SHORTEST {
             return None;
         }
+        let regex = regex_automata::meta::Regex::new(pattern).ok()?;
+        let names = regex
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .map(|name| name.map(interned))
+            .collect();
         Some(PrefixSearch {
             prefix: memchr::memmem::Finder::new(prefix).into_owned(),
-            regex: regex_automata::meta::Regex::new(pattern).ok()?,
+            regex,
+            names,
         })
     }
 
     /// The first match in `text`, as an unanchored search finds it (the leftmost
     /// start, and there the match leftmost-first semantics pick), with its named
     /// groups that took part.
-    fn captures<'r>(
-        &'r self,
+    fn captures(
+        &self,
         text: &str,
-        named: &mut Vec<(&'r str, Range<usize>)>,
+        named: &mut Vec<(&'static str, Range<usize>)>,
     ) -> Option<Range<usize>> {
-        use regex_automata::{Anchored, Input, PatternID};
+        use regex_automata::{Anchored, Input};
         let mut caps = self.regex.create_captures();
         let bytes = text.as_bytes();
         let mut from = 0;
@@ -139,8 +166,7 @@ impl PrefixSearch {
             let input = Input::new(text).range(at..).anchored(Anchored::Yes);
             self.regex.search_captures(&input, &mut caps);
             if let Some(m) = caps.get_match() {
-                let names = self.regex.group_info().pattern_names(PatternID::ZERO);
-                for (group, name) in names.enumerate() {
+                for (group, name) in self.names.iter().enumerate() {
                     if let (Some(name), Some(span)) = (name, caps.get_group(group)) {
                         named.push((name, span.range()));
                     }
@@ -161,6 +187,7 @@ impl RuleRegex {
             compiled: std::sync::OnceLock::new(),
             gate: std::sync::OnceLock::new(),
             from_prefix: std::sync::OnceLock::new(),
+            names: std::sync::OnceLock::new(),
         }
     }
 
@@ -172,6 +199,7 @@ impl RuleRegex {
             compiled: std::sync::OnceLock::from(regex),
             gate: std::sync::OnceLock::new(),
             from_prefix: std::sync::OnceLock::new(),
+            names: std::sync::OnceLock::new(),
         })
     }
 
@@ -191,10 +219,10 @@ impl RuleRegex {
     /// groups that took part appended to `named`. A text without the literals every
     /// match needs is turned away first: by the search for the prefix, else by the
     /// [`RuleRegex::admits`] check.
-    pub fn captures_named<'r>(
-        &'r self,
+    pub fn captures_named(
+        &self,
         text: &str,
-        named: &mut Vec<(&'r str, Range<usize>)>,
+        named: &mut Vec<(&'static str, Range<usize>)>,
     ) -> Option<Range<usize>> {
         if let Some(search) = self
             .from_prefix
@@ -206,8 +234,11 @@ impl RuleRegex {
             return None;
         }
         let caps = self.captures(text)?;
-        for name in self.capture_names().flatten() {
-            if let Some(m) = caps.name(name) {
+        let names = self
+            .names
+            .get_or_init(|| self.capture_names().map(|n| n.map(interned)).collect());
+        for (group, name) in names.iter().enumerate() {
+            if let (Some(name), Some(m)) = (name, caps.get(group)) {
                 named.push((name, m.range()));
             }
         }
@@ -466,6 +497,15 @@ pub fn with_user_rules(dir: &Path) -> Result<Vec<Rule>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_interned_once() {
+        let a = interned(&String::from("errno"));
+        let b = interned(&String::from("errno"));
+        assert!(std::ptr::eq(a, b));
+        assert_eq!(interned("upstream"), "upstream");
+        assert!(!std::ptr::eq(interned("upstream"), a));
+    }
 
     /// A match and the spans of its named groups.
     type Matched<'r> = (Range<usize>, Vec<(&'r str, Range<usize>)>);

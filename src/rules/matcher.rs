@@ -311,7 +311,7 @@ impl Matcher {
 struct Found<'m> {
     rule: &'m Rule,
     status: Option<u16>,
-    captures: Vec<(&'m str, std::ops::Range<usize>)>,
+    captures: Vec<(&'static str, std::ops::Range<usize>)>,
     matched_line: std::ops::Range<usize>,
 }
 
@@ -323,7 +323,7 @@ impl<'m> Found<'m> {
         rule: &'m Rule,
         status: Option<u16>,
         whole: Option<std::ops::Range<usize>>,
-        captures: Vec<(&'m str, std::ops::Range<usize>)>,
+        captures: Vec<(&'static str, std::ops::Range<usize>)>,
     ) -> Found<'m> {
         let matched_line = match whole {
             Some(m) => {
@@ -357,7 +357,7 @@ impl<'m> Found<'m> {
     ) -> Finding {
         for (name, range) in self.captures {
             fields.retain(|(k, _)| k != name);
-            fields.push((name.to_string().into(), message[range].to_string()));
+            fields.push((name.into(), message[range].to_string()));
         }
         Finding {
             time,
