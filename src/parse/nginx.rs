@@ -202,7 +202,8 @@ fn pid_tid_shape(b: &[u8], at: usize) -> bool {
     // Most lines: the numbers and `#` within sixteen bytes, judged at once.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     if let Some(block) = rest.first_chunk::<16>() {
-        // Bit k: byte k is not a digit (bit 16 stops a run that fills the block).
+        // Bit k: byte k is not a digit. No bit above 15: a run of digits to the end of
+        // the block counts past 16 and is left to the word-wise check below.
         let not_digit = !digit_mask_sse2(block) as u32;
         let p = not_digit.trailing_zeros() as usize;
         if (1..15).contains(&p) {

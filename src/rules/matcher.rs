@@ -106,9 +106,12 @@ impl Matcher {
                 if first.status().is_some_and(|s| s >= 500) && !outranked() {
                     return Some((first, first.status()));
                 }
+                let matching_later = later
+                    .iter()
+                    .map(|&i| (i, &self.rules[i]))
+                    .filter(|(_, r)| hit(r));
                 std::iter::once((ids[at], first))
-                    .chain(later.iter().map(|&i| (i, &self.rules[i])))
-                    .filter(|&(i, r)| i == ids[at] || hit(r))
+                    .chain(matching_later)
                     .collect()
             }
         };
