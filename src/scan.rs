@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::correlate::ClientErrors;
 use crate::error::Error;
-use crate::input::{self, for_each_line, Input, LineReader, Opened, MAX_LINE_BYTES};
+use crate::input::{self, for_each_line, Input, LineReader, Opened};
 use crate::output::progress::Progress;
 use crate::parse::detect::{SAMPLE_BYTES, SAMPLE_LINES};
 use crate::parse::{detect_format, Assembler, Format, Record, Stamp, TimeCtx, Zone};
@@ -539,7 +539,7 @@ impl<'a, 's> FastReader<'a, 's> {
         let mut start = from;
         for newline in memchr::memchr_iter(b'\n', &source[from..hit.min(source.len())]) {
             let end = from + newline;
-            let line = &source[start..end.min(start + MAX_LINE_BYTES)];
+            let line = input::kept(&source[start..end]);
             let consumed = (end + 1 - start) as u64;
             match self.asm.quick_head(line) {
                 Some(time) => self.skip(line, Some(start), consumed, time),
@@ -1027,7 +1027,7 @@ fn feed_fast(reader: &mut FastReader<'_, '_>, prefilter: &Prefilter, bytes: &[u8
             Some(i) => (start + i, start + i + 1),
             None => (bytes.len(), bytes.len()),
         };
-        let line = &bytes[start..end.min(start + MAX_LINE_BYTES)];
+        let line = input::kept(&bytes[start..end]);
         reader.line(bytes, line, Some(start), (next - start) as u64, hit < next);
         start = next;
     }
@@ -1079,7 +1079,7 @@ pub fn detect_in_slice(bytes: &[u8], ctx: &TimeCtx) -> Format {
         if sampled >= SAMPLE_BYTES {
             break;
         }
-        let line = &line[..line.len().min(input::MAX_LINE_BYTES)];
+        let line = input::kept(line);
         sampled += line.len();
         sample.push(
             String::from_utf8_lossy(line)

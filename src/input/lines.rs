@@ -11,6 +11,13 @@ use std::io::{self, BufRead};
 /// format detection, so this bounds that too.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 
+/// The part of a physical line that is kept: its first [`MAX_LINE_BYTES`]. Every
+/// reading of a slice (full, fast path, detection) cuts lines here, so they agree.
+#[inline]
+pub fn kept(line: &[u8]) -> &[u8] {
+    &line[..line.len().min(MAX_LINE_BYTES)]
+}
+
 /// Calls `f(line, consumed)` for every line of a byte slice.
 pub fn for_each_line(bytes: &[u8], f: impl FnMut(&[u8], u64)) {
     for_each_line_capped(bytes, MAX_LINE_BYTES, f);

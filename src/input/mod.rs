@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::Error;
-pub use lines::{for_each_line, LineReader, MAX_LINE_BYTES};
+pub use lines::{for_each_line, kept, LineReader};
 pub use walk::{expand_paths, is_log_like, strip_rotation, Expanded};
 
 /// One thing to read.
