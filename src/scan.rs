@@ -541,13 +541,35 @@ impl<'a, 's> FastReader<'a, 's> {
             let end = from + newline;
             let line = input::kept(&source[start..end]);
             let consumed = (end + 1 - start) as u64;
-            match self.asm.quick_head(line) {
-                Some(time) => self.skip(line, Some(start), consumed, time),
-                None => self.read(source, line, consumed),
+            if !self.skip_repeat(line, start, consumed) {
+                match self.asm.quick_head(line) {
+                    Some(time) => self.skip(line, Some(start), consumed, time),
+                    None => self.read(source, line, consumed),
+                }
             }
             start = end + 1;
         }
         start
+    }
+
+    /// [`FastReader::skip`] for a head line (at `start` in the current source) in the
+    /// same second as the held line before it, which is most lines of a busy log: the
+    /// held line is counted and this one held in its place, at the same time. `false`
+    /// (nothing done) when there is no held line or the line does not start that way.
+    #[inline(always)]
+    fn skip_repeat(&mut self, line: &[u8], start: usize, consumed: u64) -> bool {
+        let Some(held) = &mut self.skipped else {
+            return false;
+        };
+        // The held line was the last `quick_head` read: its stamp is the cached one.
+        if self.asm.quick_repeat(line).is_none() {
+            return false;
+        }
+        self.part.take_quick(held.time);
+        held.at = self.asm.skip_next_head(consumed);
+        held.consumed = consumed;
+        self.held_at = Some(start..start + line.len());
+        true
     }
 
     /// The lines from here on come from another source: a skipped line still to be

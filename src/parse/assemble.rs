@@ -197,6 +197,25 @@ impl Assembler {
         Some(time)
     }
 
+    /// [`Assembler::quick_head`] for a line that begins with the stamp of the last line
+    /// it read (its cached stamp): the same answer, without comparing the stamp's shape
+    /// again. `None` where it cannot tell (another stamp, a format without the shortcut):
+    /// then ask `quick_head`.
+    #[inline]
+    pub fn quick_repeat(&self, raw: &[u8]) -> Option<super::Stamp> {
+        let q = self.quick_stamp.as_ref()?;
+        match self.primary {
+            Format::NginxError
+                if q.len == nginx::STAMP_LEN
+                    && starts_with_stamp(raw, &q.bytes)
+                    && nginx::has_head_shape_after_stamp(raw) =>
+            {
+                Some(q.time)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether [`Assembler::quick_head`] can read any line.
     pub fn has_quick_head(&self) -> bool {
         matches!(
@@ -214,6 +233,17 @@ impl Assembler {
     /// the entry it ends; returns its line number and offset.
     pub fn skip_head(&mut self, consumed: u64, sink: &mut impl FnMut(Record)) -> (u64, u64) {
         self.flush(sink);
+        let at = (self.next_line, self.offset);
+        self.next_line += 1;
+        self.offset += consumed;
+        at
+    }
+
+    /// [`Assembler::skip_head`] while a skipped line is held: nothing is pending then
+    /// (the skip emitted it), so there is nothing to emit.
+    #[inline]
+    pub fn skip_next_head(&mut self, consumed: u64) -> (u64, u64) {
+        debug_assert!(self.pending.is_none());
         let at = (self.next_line, self.offset);
         self.next_line += 1;
         self.offset += consumed;
@@ -423,6 +453,11 @@ impl Assembler {
     }
 
     fn flush(&mut self, sink: &mut impl FnMut(Record)) {
+        // Asked first: `take` moves the whole entry out even to find there is none, and
+        // the fast path flushes before each line it skips, nearly always with none.
+        if self.pending.is_none() {
+            return;
+        }
         if let Some(p) = self.pending.take() {
             self.finalize_and_emit(p.record, sink);
         }
@@ -472,6 +507,18 @@ impl Assembler {
 
 /// Whether two short byte strings are equal, compared eight bytes at a time (a stamp is
 /// compared on nearly every line; a memcmp call per line cost more than the compare).
+/// Whether `raw` begins with the first 19 bytes of `stamp` (an nginx stamp's length),
+/// as three words (the last overlapping the second).
+#[inline]
+fn starts_with_stamp(raw: &[u8], stamp: &[u8; QUICK_STAMP_BYTES]) -> bool {
+    const LEN: usize = nginx::STAMP_LEN;
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    raw.len() >= LEN
+        && word(raw, 0) == word(stamp, 0)
+        && word(raw, 8) == word(stamp, 8)
+        && word(raw, LEN - 8) == word(stamp, LEN - 8)
+}
+
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -661,6 +708,42 @@ mod tests {
             formats,
             [Format::NginxError, Format::Access, Format::NginxError]
         );
+    }
+
+    #[test]
+    fn quick_repeat_answers_as_quick_head() {
+        // After a line's stamp is cached, every line that starts with it (each byte of
+        // the rest changed to a separator, digit or letter in turn, every length, every
+        // level) gets from `quick_repeat` what `quick_head` gives, or no answer at all
+        // only where the stamp differs.
+        let first = b"2026/11/24 10:00:01 [notice] 12#345: *6 signal process started";
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for i in 0..48 {
+            for c in [b'/', b':', b' ', b'[', b']', b'#', b'0', b'7', b'a', 0xff] {
+                let mut l = first.to_vec();
+                l[i] = c;
+                cases.push(l);
+            }
+        }
+        cases.extend((0..first.len()).map(|n| first[..n].to_vec()));
+        for level in ["emerg", "error", "warn", "info", "err", "ERROR", "noticex"] {
+            cases.push(format!("2026/11/24 10:00:01 [{level}] 1#2: x").into_bytes());
+            cases.push(
+                format!("2026/11/24 10:00:01 [{level}] 1#2: xxxxxxxxxxxxxxxxxxx").into_bytes(),
+            );
+        }
+        let mut asm = Assembler::new("t".into(), Format::NginxError, false, TimeCtx::default());
+        assert!(asm.quick_head(first).is_some());
+        for case in cases {
+            let repeat = asm.quick_repeat(&case);
+            let head = asm.clone().quick_head(&case);
+            let same_stamp = case.len() >= 19 && case[..19] == first[..19];
+            let text = String::from_utf8_lossy(&case);
+            match same_stamp {
+                true => assert_eq!(repeat, head, "{text}"),
+                false => assert_eq!(repeat, None, "{text}"),
+            }
+        }
     }
 
     #[test]

@@ -75,22 +75,46 @@ pub fn has_head_shape(b: &[u8]) -> bool {
     if b.len() < 29 {
         return has_head_shape_bytewise(b);
     }
-    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
-    // `YYYY/MM/DD HH:MM:SS [`: the separators, in the words at 0, 8 and 16.
+    // `YYYY/MM/DD HH:MM:SS`: the separators, in the words at 0 and 8.
     const DATE: (u64, u64) = masked(b"????/??/");
     const TIME: (u64, u64) = masked(b"?? ??:");
+    fits(word(b, 0), DATE) && fits(word(b, 8), TIME) && shape_after_stamp(b)
+}
+
+/// [`has_head_shape`] for a line whose first [`STAMP_LEN`] bytes are those of a line
+/// it accepted (the fast path's run of lines within one second): only what follows
+/// the stamp is looked at.
+pub fn has_head_shape_after_stamp(b: &[u8]) -> bool {
+    if b.len() < 29 {
+        return has_head_shape_bytewise(b);
+    }
+    shape_after_stamp(b)
+}
+
+/// The word-wise [`has_head_shape`] past the date and time (`b` has 29 bytes or more).
+fn shape_after_stamp(b: &[u8]) -> bool {
+    // `:SS [` in the word at 16, then `level] ` from byte 21, compared as one word
+    // under the mask of its length.
     const REST: (u64, u64) = masked(b":?? [");
-    let fits = |w: u64, (pattern, mask): (u64, u64)| w & mask == pattern;
-    if !(fits(word(0), DATE) && fits(word(8), TIME) && fits(word(16), REST)) {
+    if !fits(word(b, 16), REST) {
         return false;
     }
-    // `level] ` from byte 21, compared as one word under the mask of its length.
-    let level = word(21);
+    let level = word(b, 21);
     let len = LEVELS
         .iter()
         .find(|&&(word, _)| fits(level, word))
         .map(|&(_, len)| len);
     len.is_some_and(|len| pid_tid_shape(b, 21 + len))
+}
+
+/// The eight bytes of `b` from `at`, as a little-endian word.
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Whether word `w` has the bytes of a [`masked`] pattern.
+fn fits(w: u64, (pattern, mask): (u64, u64)) -> bool {
+    w & mask == pattern
 }
 
 /// `level] ` for each level, the commonest first, as [`masked`] words with their length.
