@@ -307,14 +307,18 @@ fn special_sse2(block: &[u8; 16]) -> u32 {
 }
 
 /// Whether a string of fewer than 16 bytes has a byte [`push_json_str`] must look at:
-/// as two words that overlap from 8 bytes on, else byte by byte.
+/// as two words that overlap from 8 bytes on, from 4 bytes on as two half words that
+/// overlap, put side by side in one word (field names mostly), else byte by byte.
 fn short_has_special(b: &[u8]) -> bool {
-    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
-        (Some(&first), Some(&last)) => {
-            special_word(u64::from_le_bytes(first)) | special_word(u64::from_le_bytes(last)) != 0
-        }
-        _ => b.iter().any(|&c| needs_look(c)),
+    if let (Some(&first), Some(&last)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        return special_word(u64::from_le_bytes(first)) | special_word(u64::from_le_bytes(last))
+            != 0;
     }
+    if let (Some(&first), Some(&last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        let word = u64::from(u32::from_le_bytes(first)) | u64::from(u32::from_le_bytes(last)) << 32;
+        return special_word(word) != 0;
+    }
+    b.iter().any(|&c| needs_look(c))
 }
 
 /// Whether [`push_json_str`] must look at byte `c`.
@@ -323,7 +327,8 @@ fn needs_look(c: u8) -> bool {
 }
 
 /// The high bit of each byte of `w` that [`needs_look`]; exact for the lowest such
-/// byte (a borrow only runs upward from a byte that was zero).
+/// byte (a borrow only runs upward from a byte that was zero), and zero exactly when
+/// no byte needs a look (then nothing borrows).
 fn special_word(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
