@@ -199,8 +199,8 @@ impl Assembler {
 
     /// [`Assembler::quick_head`] for a line that begins with the stamp of the last line
     /// it read (its cached stamp): the same answer, without comparing the stamp's shape
-    /// again. `None` where it cannot tell (another stamp, a format without the shortcut):
-    /// then ask `quick_head`.
+    /// again. `None`: ask `quick_head` (another stamp, a format without the shortcut, or
+    /// not a head at all, which `quick_head` then tells).
     #[inline]
     pub fn quick_repeat(&self, raw: &[u8]) -> Option<super::Stamp> {
         let q = self.quick_stamp.as_ref()?;
@@ -505,8 +505,6 @@ impl Assembler {
     }
 }
 
-/// Whether two short byte strings are equal, compared eight bytes at a time (a stamp is
-/// compared on nearly every line; a memcmp call per line cost more than the compare).
 /// Whether `raw` begins with the first 19 bytes of `stamp` (an nginx stamp's length),
 /// as three words (the last overlapping the second).
 #[inline]
@@ -519,6 +517,8 @@ fn starts_with_stamp(raw: &[u8], stamp: &[u8; QUICK_STAMP_BYTES]) -> bool {
         && word(raw, LEN - 8) == word(stamp, LEN - 8)
 }
 
+/// Whether two short byte strings are equal, compared eight bytes at a time (a stamp is
+/// compared on nearly every line; a memcmp call per line cost more than the compare).
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
