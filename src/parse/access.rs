@@ -97,7 +97,7 @@ pub fn quick_shape(raw: &[u8]) -> Option<std::ops::Range<usize>> {
     if name > 0 && pad > 0 && b.get(name + pad) == Some(&b'|') {
         return None;
     }
-    let open = memchr::memmem::find(b, b" [")?;
+    let open = find_pair(b, b" [", 1)?;
     let parts = b[..open].split(|&c| c == b' ');
     let (mut count, mut empty) = (0, false);
     for p in parts {
@@ -147,7 +147,7 @@ pub fn stamp(b: &[u8]) -> Option<Stamp> {
 /// [`request_and_status`] on bytes: the status only.
 fn request_and_status_bytes(rest: &[u8]) -> Option<u16> {
     let mut at = 0;
-    while let Some(i) = memchr::memmem::find(&rest[at..], b"\" ") {
+    while let Some(i) = find_pair(&rest[at..], b"\" ", 0) {
         let b = &rest[at + i + 2..];
         if b.len() >= 3
             && b[..3].iter().all(u8::is_ascii_digit)
@@ -162,6 +162,15 @@ fn request_and_status_bytes(rest: &[u8]) -> Option<u16> {
         at += i + 2;
     }
     None
+}
+
+/// Where `pair` first occurs in `b`, found by its byte `pair[rare]` (the one rare in an
+/// access line: its one `[`, its few `"`) with `memchr`: `memmem::find` would build a
+/// searcher for every call, on every line of a large log.
+fn find_pair(b: &[u8], pair: &[u8; 2], rare: usize) -> Option<usize> {
+    memchr::memchr_iter(pair[rare], b)
+        .filter_map(|at| at.checked_sub(rare))
+        .find(|&start| b.get(start..start + 2) == Some(&pair[..]))
 }
 
 /// Splits `GET / HTTP/1.1" 502 166 …` into the request and the status.
@@ -220,6 +229,31 @@ mod tests {
         assert_eq!(field(&h.fields, "host"), Some("shop.example.com:443"));
         assert_eq!(field(&h.fields, "request"), Some(r#"GET /a"b HTTP/1.1"#));
         assert_eq!(field(&h.fields, "status"), Some("404"));
+    }
+
+    #[test]
+    fn pairs_are_found_where_memmem_finds_them() {
+        let texts: [&[u8]; 8] = [
+            b"",
+            b"[",
+            b" [",
+            b"a[b [c [",
+            b"[[ [ [",
+            b"x\" \"\"  \" y",
+            b"\"",
+            b"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"",
+        ];
+        for text in texts {
+            for (pair, rare) in [(b" [", 1), (b"\" ", 0), (b" [", 0), (b"\" ", 1)] {
+                assert_eq!(
+                    find_pair(text, pair, rare),
+                    memchr::memmem::find(text, pair),
+                    "{:?} {:?}",
+                    String::from_utf8_lossy(text),
+                    String::from_utf8_lossy(pair)
+                );
+            }
+        }
     }
 
     #[test]
