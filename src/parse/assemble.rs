@@ -206,8 +206,9 @@ impl Assembler {
         let q = self.quick_stamp.as_ref()?;
         match self.primary {
             Format::NginxError
-                if q.len == nginx::STAMP_LEN
-                    && starts_with_stamp(raw, &q.bytes)
+                if raw
+                    .get(..nginx::STAMP_LEN)
+                    .is_some_and(|stamp| same_bytes(&q.bytes[..q.len], stamp))
                     && nginx::has_head_shape_after_stamp(raw) =>
             {
                 Some(q.time)
@@ -233,10 +234,7 @@ impl Assembler {
     /// the entry it ends; returns its line number and offset.
     pub fn skip_head(&mut self, consumed: u64, sink: &mut impl FnMut(Record)) -> (u64, u64) {
         self.flush(sink);
-        let at = (self.next_line, self.offset);
-        self.next_line += 1;
-        self.offset += consumed;
-        at
+        self.skip_next_head(consumed)
     }
 
     /// [`Assembler::skip_head`] while a skipped line is held: nothing is pending then
@@ -503,18 +501,6 @@ impl Assembler {
             fields,
         }
     }
-}
-
-/// Whether `raw` begins with the first 19 bytes of `stamp` (an nginx stamp's length),
-/// as three words (the last overlapping the second).
-#[inline]
-fn starts_with_stamp(raw: &[u8], stamp: &[u8; QUICK_STAMP_BYTES]) -> bool {
-    const LEN: usize = nginx::STAMP_LEN;
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    raw.len() >= LEN
-        && word(raw, 0) == word(stamp, 0)
-        && word(raw, 8) == word(stamp, 8)
-        && word(raw, LEN - 8) == word(stamp, LEN - 8)
 }
 
 /// Whether two short byte strings are equal, compared eight bytes at a time (a stamp is
