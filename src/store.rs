@@ -650,11 +650,23 @@ impl<'a> Reader<'a> {
         let bytes = self.take(n)?;
         // Most log text is ASCII, which a word-at-a-time check confirms sooner than
         // the full validation.
-        if bytes.is_ascii() {
+        if is_ascii(bytes) {
             // SAFETY: ASCII bytes are valid UTF-8.
             return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
         }
         std::str::from_utf8(bytes).map_err(|_| corrupt())
+    }
+}
+
+/// Whether `b` is ASCII: up to 16 bytes as two words that overlap (most field names
+/// and values), longer ones by the standard check.
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = |w: &[u8; 8]| u64::from_le_bytes(*w);
+    match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(first), Some(last)) if b.len() <= 16 => (word(first) | word(last)) & HIGHS == 0,
+        _ if b.len() < 8 => b.iter().all(|&c| c < 0x80),
+        _ => b.is_ascii(),
     }
 }
 
@@ -804,6 +816,22 @@ const LEVELS: [Level; 9] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_ascii_agrees_with_the_standard_check() {
+        for len in 0..40 {
+            let plain = vec![b'a'; len];
+            assert!(is_ascii(&plain));
+            for at in 0..len {
+                for high in [0x80u8, 0xc3, 0xff] {
+                    let mut b = plain.clone();
+                    b[at] = high;
+                    assert_eq!(is_ascii(&b), b.is_ascii(), "{len} {at}");
+                    assert!(!is_ascii(&b));
+                }
+            }
+        }
+    }
 
     fn finding(i: u64) -> Finding {
         Finding {
