@@ -583,24 +583,35 @@ pub fn write_report(out: &mut (impl Write + Send), report: &Report) -> io::Resul
     for e in entries {
         counts.add(e.cause, e.status());
     }
-    let serialize = |window: &[crate::store::Entry]| -> Vec<io::Result<Vec<u8>>> {
+    // Each batch's text goes into a buffer of an earlier batch once that one is written:
+    // fresh buffers would be fresh pages, a fault for every 4 KiB of output.
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let serialize = |window: &[crate::store::Entry], buffers: Vec<Vec<u8>>| {
         window
             .par_chunks(BATCH)
-            .map(|batch| {
-                let mut text = Vec::with_capacity(batch.len() * 512);
+            .zip(buffers)
+            .map(|(batch, mut text)| -> io::Result<Vec<u8>> {
+                text.clear();
+                text.reserve(batch.len() * 512);
                 report.findings.for_each_view(batch, |f| {
                     append_finding(&mut text, f);
                     Ok(())
                 })?;
                 Ok(text)
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
     let mut serialized = Vec::new();
     for window in entries.chunks(BATCH * BATCHES_IN_FLIGHT) {
         let ready = std::mem::take(&mut serialized);
-        let (next, written) = rayon::join(|| serialize(window), || write_all(&mut *out, ready));
-        written?;
+        let buffers = (0..window.len().div_ceil(BATCH))
+            .map(|_| spare.pop().unwrap_or_default())
+            .collect();
+        let (next, written) = rayon::join(
+            || serialize(window, buffers),
+            || write_all(&mut *out, ready),
+        );
+        spare.extend(written?);
         serialized = next;
     }
     write_all(out, serialized)?;
@@ -612,8 +623,16 @@ pub fn write_report(out: &mut (impl Write + Send), report: &Report) -> io::Resul
 }
 
 /// Writes serialized texts in order; the first that failed to serialize ends it.
-fn write_all(out: &mut impl Write, texts: Vec<io::Result<Vec<u8>>>) -> io::Result<()> {
-    texts.into_iter().try_for_each(|text| out.write_all(&text?))
+/// Returns their buffers, to be filled again.
+fn write_all(out: &mut impl Write, texts: Vec<io::Result<Vec<u8>>>) -> io::Result<Vec<Vec<u8>>> {
+    texts
+        .into_iter()
+        .map(|text| {
+            let text = text?;
+            out.write_all(&text)?;
+            Ok(text)
+        })
+        .collect()
 }
 
 /// One `finding` object.
