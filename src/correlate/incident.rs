@@ -76,7 +76,7 @@ pub fn correlate(
 ) -> Vec<Incident> {
     let mut timed: Vec<&Finding> = findings.iter().filter(|f| f.time.is_some()).collect();
     timed.sort_by_key(|f| f.time);
-    let incidents = spans(&times(&timed), window)
+    let incidents = spans(&timed, window)
         .into_iter()
         .map(|(start, end, range)| {
             let members = &timed[range];
@@ -101,7 +101,7 @@ pub fn correlate_stored(
     let entries = findings.entries();
     let timed = &entries[..entries.partition_point(|e| e.time.is_some())];
     use rayon::prelude::*;
-    let incidents = spans(&times(timed), window)
+    let incidents = spans(timed, window)
         .into_par_iter()
         .map(|(start, end, range)| {
             let members = &timed[range];
@@ -112,28 +112,44 @@ pub fn correlate_stored(
     Ok(finish(incidents, client_errors))
 }
 
-/// Each timed finding's time and status.
-fn times<E: Evidence>(timed: &[E]) -> Vec<(Stamp, Option<u16>)> {
-    timed
-        .iter()
-        .map(|f| (f.time().expect("only timed findings"), f.status()))
-        .collect()
-}
-
-/// The incidents in findings sorted by time (`times`: each one's time and status):
-/// start, end, and the positions of their members, context included.
-fn spans(
-    times: &[(Stamp, Option<u16>)],
+/// The incidents in timed findings sorted by time: start, end, and the positions of
+/// their members, context included.
+fn spans<E: Evidence>(
+    timed: &[E],
     window: Duration,
 ) -> Vec<(Stamp, Stamp, std::ops::Range<usize>)> {
+    let time = |f: &E| f.time().expect("only timed findings");
+    // (A window past the calendar's end takes in every later time.)
+    let plus_window = |t: Stamp| {
+        t.utc
+            .checked_add_signed(window)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+    };
     let mut groups: Vec<(Stamp, Stamp)> = Vec::new();
-    for &(t, status) in times {
-        if status.is_none_or(|s| s < 500) {
+    // The last group's end plus the window, as last computed: the end only grows, so a
+    // time at or before it joins the group, and only a later one needs the sum again
+    // (a time sum for each 5xx finding cost more than the rest of the loop).
+    let mut limit = None;
+    for f in timed {
+        if f.status().is_none_or(|s| s < 500) {
             continue;
         }
-        match groups.last_mut() {
-            Some((_, end)) if t.utc - end.utc <= window => *end = t,
-            _ => groups.push((t, t)),
+        let t = time(f);
+        let joins = match (groups.last_mut(), limit) {
+            (Some((_, end)), Some(limit)) if t.utc <= limit => {
+                *end = t;
+                true
+            }
+            (Some((_, end)), _) if t.utc - end.utc <= window => {
+                *end = t;
+                limit = Some(plus_window(t));
+                true
+            }
+            _ => false,
+        };
+        if !joins {
+            groups.push((t, t));
+            limit = Some(plus_window(t));
         }
     }
     // Each incident takes its slice by binary search, so a log with many incidents
@@ -143,8 +159,8 @@ fn spans(
         .map(|(start, end)| {
             let lo = start.utc - Duration::seconds(LEAD);
             let hi = end.utc + Duration::seconds(TRAIL);
-            let first = times.partition_point(|(t, _)| t.utc < lo);
-            let last = times.partition_point(|(t, _)| t.utc <= hi);
+            let first = timed.partition_point(|f| time(f).utc < lo);
+            let last = timed.partition_point(|f| time(f).utc <= hi);
             (start, end, first..last.max(first))
         })
         .collect()
@@ -364,4 +380,79 @@ fn per_minute(times: impl Iterator<Item = Stamp>) -> Vec<u32> {
         buckets[((t - first) as usize) / per_bucket] += 1;
     }
     buckets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A finding reduced to what grouping reads.
+    struct At(Stamp, Option<u16>);
+
+    impl Evidence for At {
+        fn time(&self) -> Option<Stamp> {
+            Some(self.0)
+        }
+        fn status(&self) -> Option<u16> {
+            self.1
+        }
+        fn cause(&self) -> Cause {
+            Cause::ALL[0]
+        }
+        fn lifecycle(&self) -> Option<crate::rules::Lifecycle> {
+            None
+        }
+        fn front_server(&self) -> bool {
+            false
+        }
+        fn file_key(&self) -> usize {
+            0
+        }
+        fn named(&self) -> u16 {
+            0
+        }
+    }
+
+    /// The groups of 5xx findings as first written: a time difference for each.
+    fn groups_by_difference(timed: &[At], window: Duration) -> Vec<(Stamp, Stamp)> {
+        let mut groups: Vec<(Stamp, Stamp)> = Vec::new();
+        for f in timed.iter().filter(|f| f.1.is_some_and(|s| s >= 500)) {
+            match groups.last_mut() {
+                Some((_, end)) if f.0.utc - end.utc <= window => *end = f.0,
+                _ => groups.push((f.0, f.0)),
+            }
+        }
+        groups
+    }
+
+    #[test]
+    fn spans_group_as_time_differences_do() {
+        let base = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let mut state = 12_345u64;
+        // (The last window reaches past the calendar's end.)
+        for window_s in [0, 1, 59, 300, 3600, i64::MAX] {
+            let window = Duration::seconds(window_s.min(Duration::MAX.num_seconds()));
+            let mut at = base;
+            let mut timed = Vec::new();
+            for _ in 0..2_000 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                // Mostly small steps, now and then a gap past the window.
+                let step_ms = match state >> 60 {
+                    0 => (state >> 20) % 10_000_000,
+                    _ => (state >> 20) % 90_000,
+                };
+                at += Duration::milliseconds(step_ms as i64);
+                let status =
+                    [None, Some(404), Some(500), Some(502), Some(504)][(state >> 33) as usize % 5];
+                timed.push(At(Stamp::new(at, 3, false), status));
+            }
+            let got: Vec<(Stamp, Stamp)> = spans(&timed, window)
+                .into_iter()
+                .map(|(start, end, _)| (start, end))
+                .collect();
+            assert_eq!(got, groups_by_difference(&timed, window), "{window_s}");
+        }
+    }
 }
