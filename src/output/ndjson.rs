@@ -206,23 +206,35 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
     push_json_str_runs(out, s);
 }
 
-/// The escape of byte `b[i]` (a byte [`needs_look`]) and how many bytes of `b` it
-/// stands for; `None` for a control byte without a short escape (`\u00XX`), and an
-/// empty escape for a lead byte that begins no line separator (copied as it is).
-fn escape_at(b: &[u8], i: usize) -> (Option<&'static [u8]>, usize) {
+/// What becomes of a byte that [`needs_look`].
+enum Escape {
+    /// This text stands for the byte and the ones after it (a line separator's).
+    Text(&'static [u8], usize),
+    /// A control byte without a short escape: `\u00XX`.
+    Unicode,
+    /// A lead byte that begins no line separator: copied as it is.
+    Plain,
+}
+
+/// What becomes of byte `b[i]`, a byte [`needs_look`].
+fn escape_at(b: &[u8], i: usize) -> Escape {
     match b[i] {
-        b'"' => (Some(b"\\\""), 1),
-        b'\\' => (Some(b"\\\\"), 1),
-        0x08 => (Some(b"\\b"), 1),
-        0x0c => (Some(b"\\f"), 1),
-        b'\n' => (Some(b"\\n"), 1),
-        b'\r' => (Some(b"\\r"), 1),
-        b'\t' => (Some(b"\\t"), 1),
-        c if c < 0x20 => (None, 1),
-        0xc2 if b.get(i + 1) == Some(&0x85) => (Some(b"\\u0085"), 2),
-        0xe2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xa8) => (Some(b"\\u2028"), 3),
-        0xe2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xa9) => (Some(b"\\u2029"), 3),
-        _ => (Some(b""), 0),
+        b'"' => Escape::Text(b"\\\"", 1),
+        b'\\' => Escape::Text(b"\\\\", 1),
+        0x08 => Escape::Text(b"\\b", 1),
+        0x0c => Escape::Text(b"\\f", 1),
+        b'\n' => Escape::Text(b"\\n", 1),
+        b'\r' => Escape::Text(b"\\r", 1),
+        b'\t' => Escape::Text(b"\\t", 1),
+        c if c < 0x20 => Escape::Unicode,
+        0xc2 if b.get(i + 1) == Some(&0x85) => Escape::Text(b"\\u0085", 2),
+        0xe2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xa8) => {
+            Escape::Text(b"\\u2028", 3)
+        }
+        0xe2 if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xa9) => {
+            Escape::Text(b"\\u2029", 3)
+        }
+        _ => Escape::Plain,
     }
 }
 
@@ -277,16 +289,15 @@ fn push_json_str_sse2(out: &mut Vec<u8>, s: &str) {
             i += k;
             w += k;
             let escaped = match escape_at(b, i) {
-                (Some(text), len) if len > 0 => {
+                Escape::Text(text, len) => {
                     std::ptr::copy_nonoverlapping(text.as_ptr(), base.add(w), text.len());
                     (text.len(), len)
                 }
-                (Some(_), _) => {
-                    // A lead byte of no line separator: itself.
+                Escape::Plain => {
                     *base.add(w) = b[i];
                     (1, 1)
                 }
-                (None, _) => {
+                Escape::Unicode => {
                     let text = unicode_escape(b[i]);
                     std::ptr::copy_nonoverlapping(text.as_ptr(), base.add(w), 6);
                     (6, 1)
@@ -349,18 +360,17 @@ fn push_json_str_runs(out: &mut Vec<u8>, s: &str) {
     let mut plain = 0;
     let mut i = next_special(b, 0);
     while i < b.len() {
-        let (escape, len) = escape_at(b, i);
-        match (escape, len) {
-            (Some(_), 0) => {
+        match escape_at(b, i) {
+            Escape::Plain => {
                 i = next_special(b, i + 1);
                 continue;
             }
-            (Some(text), len) => {
+            Escape::Text(text, len) => {
                 out.extend_from_slice(&b[plain..i]);
                 out.extend_from_slice(text);
                 i += len;
             }
-            (None, _) => {
+            Escape::Unicode => {
                 out.extend_from_slice(&b[plain..i]);
                 out.extend_from_slice(&unicode_escape(b[i]));
                 i += 1;
