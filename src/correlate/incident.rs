@@ -129,28 +129,23 @@ fn spans<E: Evidence>(
     // The last group's end plus the window, as last computed: the end only grows, so a
     // time at or before it joins the group, and only a later one needs the sum again
     // (a time sum for each 5xx finding cost more than the rest of the loop).
-    let mut limit = None;
+    let mut limit = chrono::DateTime::<chrono::Utc>::MIN_UTC;
     for f in timed {
         if f.status().is_none_or(|s| s < 500) {
             continue;
         }
         let t = time(f);
-        let joins = match (groups.last_mut(), limit) {
-            (Some((_, end)), Some(limit)) if t.utc <= limit => {
-                *end = t;
-                true
+        if let Some((_, end)) = groups.last_mut() {
+            if t.utc > limit {
+                limit = plus_window(*end);
             }
-            (Some((_, end)), _) if t.utc - end.utc <= window => {
+            if t.utc <= limit {
                 *end = t;
-                limit = Some(plus_window(t));
-                true
+                continue;
             }
-            _ => false,
-        };
-        if !joins {
-            groups.push((t, t));
-            limit = Some(plus_window(t));
         }
+        groups.push((t, t));
+        limit = plus_window(t);
     }
     // Each incident takes its slice by binary search, so a log with many incidents
     // costs n log n, not incidents × findings.
